@@ -54,3 +54,21 @@ export function resolveInputSpecs(specs: InputShapeSpec[], modelInputs: string[]
   }
   return shapes;
 }
+
+/** `--value sr=16000` or `--value ids=1,2,3`: known element values of a small input. */
+export function parseValueSpec(text: string): { name: string; values: number[] } {
+  const eq = text.indexOf('=');
+  const name = eq > 0 ? text.slice(0, eq).trim() : '';
+  if (name === '') throw new HeteroError('--value', `"${text}": expected name=v1[,v2…], e.g. sr=16000`);
+  const values = text
+    .slice(eq + 1)
+    .split(',')
+    .map((part) => {
+      const v = Number(part.trim());
+      if (part.trim() === '' || !Number.isFinite(v)) {
+        throw new HeteroError('--value', `"${text}": "${part}" is not a finite number`);
+      }
+      return v;
+    });
+  return { name, values };
+}

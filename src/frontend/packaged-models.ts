@@ -13,6 +13,8 @@ export interface PackagedModel {
   description: string;
   /** Input shapes a typical run uses, for models with dynamic dims. */
   exampleInputs: Record<string, number[]>;
+  /** Values of small inputs that decide control flow (e.g. silero's sample rate). */
+  exampleValues?: Record<string, number[]>;
 }
 
 export const PACKAGED_MODELS: readonly PackagedModel[] = [
@@ -43,6 +45,28 @@ export const PACKAGED_MODELS: readonly PackagedModel[] = [
     file: 'weights/silero_vad.onnx',
     description: 'Silero VAD v5 (If on sample rate, LSTM)',
     exampleInputs: { input: [1, 512], state: [2, 1, 128] },
+    exampleValues: { sr: [16000] },
+  },
+  {
+    name: 'blazeface',
+    npmPackage: '@vladmandic/human',
+    file: 'models/blazeface.json',
+    description: 'BlazeFace face detector, TF.js graph model (MediaPipe)',
+    exampleInputs: {},
+  },
+  {
+    name: 'movenet-lightning',
+    npmPackage: '@vladmandic/human',
+    file: 'models/movenet-lightning.json',
+    description: 'MoveNet Lightning pose estimation, TF.js graph model (fp16 weights)',
+    exampleInputs: {},
+  },
+  {
+    name: 'handtrack',
+    npmPackage: '@vladmandic/human',
+    file: 'models/handtrack.json',
+    description: 'SSD hand detector, TF.js graph model (uint8-quantized weights)',
+    exampleInputs: { input_tensor: [1, 320, 320, 3] },
   },
 ];
 

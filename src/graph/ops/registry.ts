@@ -26,8 +26,14 @@ export interface OpContext {
   /**
    * Infers the nested graph held in attribute `attr` with the given infos for its formal inputs
    * (undefined = keep the declared info); outer-scope tensors are visible. Only during shape inference.
+   * `quiet` drops the nested graph's warnings (a branch that the known condition never takes may
+   * well be invalid for the shapes at hand).
    */
-  inferSubgraph?(attr: string, inputs: (OutputInfo | undefined)[]): SubgraphResult | undefined;
+  inferSubgraph?(
+    attr: string,
+    inputs: (OutputInfo | undefined)[],
+    quiet?: boolean,
+  ): SubgraphResult | undefined;
 }
 
 /** Inferred facts about one output; shape null = rank unknown. */

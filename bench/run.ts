@@ -1,0 +1,11 @@
+// Benchmarks: each prints what it measured in this one run and the ratio the issue targets.
+// Run with `npm run bench`. Never part of `npm test` (timings on a shared machine are noisy).
+import { benchImport } from './import.bench.js';
+
+const results = [await benchImport()];
+let failed = 0;
+for (const r of results) {
+  console.log(`${r.ok ? 'PASS' : 'MISS'}  ${r.name}: ${r.detail}`);
+  if (!r.ok) failed++;
+}
+console.log(`${results.length - failed} benchmarks met their targets, ${failed} missed`);

@@ -1,0 +1,38 @@
+// The `hetero` command: parse, dispatch, and turn user errors into one line and exit code 2.
+import { Command, CommanderError } from 'commander';
+import { isHeteroError } from '../errors.js';
+import { registerInspect } from './inspect.js';
+import { registerModels } from './models.js';
+import { registerTour } from './tour.js';
+
+export async function main(
+  argv: string[],
+  out: (text: string) => void = (t) => console.log(t),
+): Promise<number> {
+  const program = new Command('hetero')
+    .description('deep-learning inference across the CPU, GPU and NPU of a device')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: () => undefined, // errors are printed once, below, as one line
+    });
+  registerInspect(program, out);
+  registerModels(program, out);
+  registerTour(program, out);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      process.stderr.write(`hetero: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+      return 2;
+    }
+    if (isHeteroError(e)) {
+      process.stderr.write(`hetero: ${e.message.split('\n')[0]}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

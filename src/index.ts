@@ -1,0 +1,45 @@
+// hetero's public library API: everything the CLI does, a program can do with these.
+export { HeteroError, isHeteroError } from './errors.js';
+
+// The graph IR, shape inference, costs and DAG utilities.
+export * from './graph/types.js';
+export { inferShapes, type InferOptions, type InferResult } from './graph/shape-inference.js';
+export { nodeCost, graphCost, costAssumptions, type GraphCost } from './graph/cost.js';
+export {
+  criticalPath,
+  dependencies,
+  extractSubgraph,
+  nodeInputs,
+  outerScopeReads,
+  parallelWidth,
+  topologicalOrder,
+  type CriticalPath,
+  type Dependencies,
+} from './graph/dag.js';
+export { summarize, countParams, peakActivationBytes, type GraphSummary } from './graph/summary.js';
+export {
+  registerOp,
+  lookupOp,
+  knownOps,
+  type OpDef,
+  type OpContext,
+  type OutputInfo,
+} from './graph/ops/index.js';
+
+// Model formats.
+export { importOnnxFile, importOnnxBytes, exportOnnx, exportOnnxFile } from './formats/onnx/index.js';
+export type { ImportOnnxOptions, ExportOnnxOptions } from './formats/onnx/index.js';
+export { importTfjsFile, importTfjsFileWithNotes, importTfjsObject } from './formats/tfjs/index.js';
+
+// The architecture zoo and the real models npm packages ship.
+export { buildZoo, zooNames, zooEntries, zooEntry, GraphBuilder, type ZooEntry } from './zoo/index.js';
+export {
+  PACKAGED_MODELS,
+  packagedModel,
+  resolvePackagedModel,
+  type PackagedModel,
+} from './frontend/packaged-models.js';
+
+// From a user's model argument to a shape-inferred graph.
+export { loadModel, type LoadedModel, type LoadOptions } from './frontend/load.js';
+export { parseInputSpec, resolveInputSpecs, type InputShapeSpec } from './frontend/input-spec.js';

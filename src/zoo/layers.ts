@@ -1,0 +1,37 @@
+// Building blocks shared by several zoo families.
+import type { ConvOptions, GraphBuilder, Sym } from './builder.js';
+
+export type Activation = 'relu' | 'relu6' | 'hswish' | 'leaky0.1' | 'none';
+
+export function activate(b: GraphBuilder, x: Sym, act: Activation): Sym {
+  switch (act) {
+    case 'relu':
+      return b.relu(x);
+    case 'relu6':
+      return b.relu6(x);
+    case 'hswish':
+      return b.hardSwish(x);
+    case 'leaky0.1':
+      return b.leakyRelu(x, 0.1);
+    case 'none':
+      return x;
+  }
+}
+
+/** Conv (no bias) → BatchNorm → activation: the unit of most CNNs trained with BN. */
+export function convBnAct(b: GraphBuilder, x: Sym, o: ConvOptions, act: Activation, bnEps = 1e-5): Sym {
+  const y = b.conv(x, { ...o, bias: false });
+  return activate(b, b.batchNorm(y, bnEps), act);
+}
+
+/** Classifier head: global average pool → flatten → fully connected. */
+export function poolFlattenFc(b: GraphBuilder, x: Sym, classes: number): Sym {
+  const pooled = b.globalAvgPool(x);
+  return b.gemm(b.flatten(pooled, x.channels), classes);
+}
+
+/** Rounds channels to a multiple of `divisor`, never below 90% of the input (MobileNet rule). */
+export function makeDivisible(v: number, divisor = 8): number {
+  const rounded = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
+  return rounded < 0.9 * v ? rounded + divisor : rounded;
+}
