@@ -43,3 +43,6 @@ export {
 // From a user's model argument to a shape-inferred graph.
 export { loadModel, type LoadedModel, type LoadOptions } from './frontend/load.js';
 export { parseInputSpec, resolveInputSpecs, type InputShapeSpec } from './frontend/input-spec.js';
+
+// Devices: the sourced SoC catalog, the schema and op support per processor/runtime.
+export * from './hardware/index.js';

@@ -1,6 +1,7 @@
 // The `hetero` command: parse, dispatch, and turn user errors into one line and exit code 2.
 import { Command, CommanderError } from 'commander';
 import { isHeteroError } from '../errors.js';
+import { registerDevices } from './devices.js';
 import { registerInspect } from './inspect.js';
 import { registerModels } from './models.js';
 import { registerTour } from './tour.js';
@@ -19,6 +20,7 @@ export async function main(
     });
   registerInspect(program, out);
   registerModels(program, out);
+  registerDevices(program, out);
   registerTour(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });

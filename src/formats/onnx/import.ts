@@ -75,7 +75,9 @@ function importWith(
   for (const o of model.opsetImport ?? []) opsets[normaliseDomain(o.domain)] = int64ToNumber(o.version);
   if (Object.keys(opsets).length === 0) opsets[''] = 1; // IR v1-2 models predate opset_import
   try {
-    const graph = importGraph(model.graph!, ctx, model.graph!.name || fallbackName, null);
+    // Exporters fill graph.name with boilerplate ("main_graph", "Model from PaddlePaddle."): the
+    // file's name is what a user recognises.
+    const graph = importGraph(model.graph!, ctx, fallbackName, null);
     return { ...graph, opsets, source: 'onnx' };
   } catch (e) {
     // Pathologically deep nesting of graphs is malformed input too, not a crash.

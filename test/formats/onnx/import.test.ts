@@ -212,7 +212,7 @@ describe('importOnnxBytes on hand-built models', () => {
     expect(g.name).toBe('typed');
   });
 
-  it('normalises the ai.onnx domain and uses the file name when the graph has none', () => {
+  it('normalises the ai.onnx domain and names the graph after the file', () => {
     const bytes = onnx.ModelProto.encode({
       irVersion: 8,
       opsetImport: [{ domain: 'ai.onnx', version: 13 }],
