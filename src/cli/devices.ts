@@ -1,7 +1,7 @@
 // `hetero devices [id]`: the device catalog, every number with its source.
 import type { Command } from 'commander';
 import { getDevice, listDevices, loadDeviceFile } from '../hardware/catalog.js';
-import { renderDevice, renderDeviceTable } from '../hardware/format.js';
+import { renderDevice, renderDeviceTable } from './device-format.js';
 
 interface DevicesFlags {
   json?: boolean;

@@ -63,7 +63,7 @@ export function renderSummary(s: GraphSummary, warnings: string[]): string {
   lines.push('');
   lines.push(
     table([
-      ['nodes', `${s.nodes}`],
+      ['nodes', s.nestedNodes > 0 ? `${s.nodes} (+${s.nestedNodes} in nested graphs)` : `${s.nodes}`],
       ['MACs', formatCount(s.macs)],
       ['FLOPs', formatCount(s.flops)],
       ['params', `${formatCount(s.params)} (${formatBytes(s.paramBytes)})`],

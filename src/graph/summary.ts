@@ -24,6 +24,8 @@ export interface GraphSummary {
   name: string;
   source?: string;
   nodes: number;
+  /** Nodes inside nested graphs (If branches, Loop/Scan bodies), recursively. */
+  nestedNodes: number;
   macs: number;
   flops: number;
   /** Elements of weight tensors (floating-point and 8/4-bit constants; shape constants excluded). */
@@ -113,6 +115,14 @@ export function peakActivationBytes(g: Graph): number | null {
   return peak;
 }
 
+function countNestedNodes(g: Graph): number {
+  let count = 0;
+  for (const n of g.nodes) {
+    for (const sub of Object.values(n.subgraphs ?? {})) count += sub.nodes.length + countNestedNodes(sub);
+  }
+  return count;
+}
+
 function activationBytes(g: Graph, name: string): number | undefined {
   const t = g.tensors.get(name);
   if (!t) return undefined;
@@ -160,6 +170,7 @@ export function summarize(g: Graph, topCount = 10): GraphSummary {
     name: g.name,
     source: g.source,
     nodes: g.nodes.length,
+    nestedNodes: countNestedNodes(g),
     macs,
     flops,
     ...countParams(g),

@@ -30,4 +30,3 @@ export {
   type OpSupportAnswer,
   type OpSupportTable,
 } from './op-support.js';
-export { renderDevice, renderDeviceTable } from './format.js';

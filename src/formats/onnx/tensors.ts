@@ -1,34 +1,10 @@
 // ONNX element types <-> hetero DTypes, and TensorProto content <-> raw little-endian bytes.
 import type { DType } from '../../graph/types.js';
 import { dtypeBytes } from '../../graph/types.js';
+import { ONNX_DTYPE_BY_CODE } from '../../graph/onnx-dtypes.js';
 import type { ExternalDataReader } from './external-data.js';
 import { int64ToBigInt, int64ToNumber, type TensorProto } from './proto.js';
 import { onnxError } from './user-error.js';
-
-const CODE_TO_DTYPE: Record<number, DType> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  14: 'complex64',
-  15: 'complex128',
-  16: 'bfloat16',
-  17: 'float8', // FLOAT8E4M3FN; the other float8 flavours fold into the same DType
-  18: 'float8',
-  19: 'float8',
-  20: 'float8',
-  21: 'uint4',
-  22: 'int4',
-};
 
 const DTYPE_TO_CODE: Record<DType, number> = {
   unknown: 0,
@@ -55,7 +31,7 @@ const DTYPE_TO_CODE: Record<DType, number> = {
 
 /** DType of an ONNX elem_type code; 'unknown' for 0 and codes newer than we know. */
 export function dtypeFromOnnx(code: number): DType {
-  return CODE_TO_DTYPE[code] ?? 'unknown';
+  return ONNX_DTYPE_BY_CODE[code] ?? 'unknown';
 }
 
 export function dtypeToOnnx(dtype: DType): number {

@@ -3,6 +3,7 @@
 // values near the identity for normalisation parameters.
 import type { DType } from '../../graph/types.js';
 import { float32ToFloat16Bits } from './tensors.js';
+import { mulberry32 } from '../../random.js';
 
 /** How a weight is used decides its range. */
 export type WeightRole = 'weight' | 'scale' | 'shift' | 'variance' | 'positive' | 'one';
@@ -28,18 +29,6 @@ export function weightRole(op: string, index: number): WeightRole {
     default:
       return 'weight';
   }
-}
-
-/** mulberry32: small, fast, good enough for test weights, and identical on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** FNV-1a, so each tensor's values depend on (seed, name) and not on the order tensors are written. */

@@ -1,6 +1,7 @@
 // Typed attribute readers with defaults. Importers store ONNX INT/FLOAT as numbers, INTS/FLOATS as
 // number arrays, STRING as string and TENSOR as ConstTensor; anything else is a malformed node.
 import type { ConstTensor, DType, Node } from '../types.js';
+import { ONNX_DTYPE_BY_CODE } from '../onnx-dtypes.js';
 
 export function attrInt(node: Node, name: string, fallback: number): number {
   const v = node.attrs[name];
@@ -39,40 +40,14 @@ export function attrTensor(node: Node, name: string): ConstTensor | undefined {
   throw new Error(`attribute ${name} should be a tensor`);
 }
 
-/** ONNX TensorProto.DataType codes. */
-const ONNX_DTYPES: Record<number, DType> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  14: 'complex64',
-  15: 'complex128',
-  16: 'bfloat16',
-  17: 'float8',
-  18: 'float8',
-  19: 'float8',
-  20: 'float8',
-  21: 'uint4',
-  22: 'int4',
-};
-
-const DTYPE_NAMES = new Set<string>(Object.values(ONNX_DTYPES));
+const DTYPE_NAMES = new Set<string>(Object.values(ONNX_DTYPE_BY_CODE));
 
 /** A dtype attribute (Cast `to`, EyeLike `dtype`…): an ONNX code or a DType name. */
 export function attrDType(node: Node, name: string, fallback: DType): DType {
   const v = node.attrs[name];
   if (v === undefined) return fallback;
   if (typeof v === 'number') {
-    const d = ONNX_DTYPES[v];
+    const d = ONNX_DTYPE_BY_CODE[v];
     if (!d) throw new Error(`attribute ${name}: unknown ONNX data type ${v}`);
     return d;
   }

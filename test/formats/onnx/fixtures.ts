@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
+import { mulberry32 } from '../../../src/random.js';
 
 export const { onnx } = onnxProto;
 
@@ -28,17 +29,8 @@ export function tmpDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `hetero-onnx-${prefix}-`));
 }
 
-/** mulberry32, so every random input and mutation is reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Every random input and mutation is reproducible from its seed. */
+export const prng = mulberry32;
 
 export function randomFloats(n: number, seed: number): Float32Array {
   const rand = prng(seed);

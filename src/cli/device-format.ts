@@ -1,6 +1,7 @@
 // Text rendering of devices for `hetero devices [id]`. Estimated numbers are marked with "~" so a reader can tell
 // a measured or published figure from a derived one.
-import type { Device, Processor, Provenance } from './schema.js';
+import type { Device, Processor, Provenance } from '../hardware/schema.js';
+import { table } from './format.js';
 
 function isEstimated(device: Device, path: string): boolean {
   return device.provenance[path]?.estimated === true;
@@ -31,18 +32,6 @@ function shortCore(name: string): string {
 
 function accelerator(device: Device): Processor | undefined {
   return device.processors.find((p) => p.kind === 'npu' || p.kind === 'dsp');
-}
-
-function pad(cells: string[][]): string {
-  const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));
-  return cells
-    .map((row) =>
-      row
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 /** One line per device: CPU clusters, GPU and NPU peaks, DRAM. */
@@ -80,7 +69,7 @@ export function renderDeviceTable(devices: Device[]): string {
       show(d, 'memory.bandwidthGBps', d.memory.bandwidthGBps, 1),
     ];
   });
-  return `${pad([header, ...rows])}\n(~ = estimated; see \`hetero devices <id>\` for the reasoning)`;
+  return `${table([header, ...rows])}\n(~ = estimated; see \`hetero devices <id>\` for the reasoning)`;
 }
 
 function provenanceText(p: Provenance | undefined): string {

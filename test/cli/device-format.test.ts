@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getDevice, listDevices } from '../../src/hardware/catalog.js';
-import { renderDevice, renderDeviceTable } from '../../src/hardware/format.js';
+import { renderDevice, renderDeviceTable } from '../../src/cli/device-format.js';
 
 describe('renderDeviceTable', () => {
   it('lists every device with its key numbers, estimates marked', () => {

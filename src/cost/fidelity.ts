@@ -1,0 +1,34 @@
+// Prediction-accuracy metrics as the literature reports them (nn-Meter, CoDL): the share of cases
+// predicted within ±10% of measured, and the mean absolute percentage error.
+
+export interface FidelityCase {
+  /** What was predicted, e.g. "ppocr-rec@1x3x48x320 t2" or a node id. */
+  label: string;
+  predictedMs: number;
+  measuredMs: number;
+}
+
+export interface FidelitySummary {
+  cases: number;
+  /** Share (0..1) of cases with |predicted − measured| ≤ 10% of measured. */
+  within10pct: number;
+  /** Mean of |predicted − measured| / measured (0.05 = 5%). */
+  mape: number;
+}
+
+export function relativeError(c: Pick<FidelityCase, 'predictedMs' | 'measuredMs'>): number {
+  return Math.abs(c.predictedMs - c.measuredMs) / c.measuredMs;
+}
+
+export function summarizeFidelity(cases: readonly FidelityCase[], tolerance = 0.1): FidelitySummary {
+  const valid = cases.filter((c) => c.measuredMs > 0 && Number.isFinite(c.predictedMs));
+  if (valid.length === 0) return { cases: 0, within10pct: 0, mape: 0 };
+  let within = 0;
+  let sum = 0;
+  for (const c of valid) {
+    const e = relativeError(c);
+    if (e <= tolerance) within++;
+    sum += e;
+  }
+  return { cases: valid.length, within10pct: within / valid.length, mape: sum / valid.length };
+}

@@ -1,0 +1,125 @@
+// The cost model's contract: what planners, the simulator and validation ask of it. Implementations
+// are pure functions of (graph, device, fitted parameters); nothing here runs a model.
+import type { Device, Processor } from '../hardware/schema.js';
+import type { DType, Graph, Node, OpCategory, TensorInfo } from '../graph/types.js';
+
+/** Conditions one prediction is made under. */
+export interface RunContext {
+  /** Frequency as a share of the processor's max (DVFS level), 0 < freqShare ≤ 1. Default 1. */
+  freqShare?: number;
+  /**
+   * DRAM bandwidth other processors consume at the same time (GB/s): concurrent work slows
+   * memory-bound ops by what it takes from the shared memory system.
+   */
+  concurrentBandwidthGBps?: number;
+  /** Threads the op may use on a CPU processor (host calibration is per thread count). */
+  threads?: number;
+  /** The dtype the processor computes in (e.g. float16 on a GPU delegate, int8 on an NPU). */
+  computeDType?: DType;
+}
+
+/** Fitted efficiency of one op category on one processor, as a function of the op's size. */
+export interface EfficiencyCurve {
+  /**
+   * Points (log10 of FLOPs, achieved share of peak compute) in increasing FLOPs; the model
+   * interpolates between them and holds the ends flat. Small ops do not fill a wide processor.
+   */
+  points: [log10Flops: number, efficiency: number][];
+}
+
+/**
+ * Activation layout a processor's runtime prefers: ORT's CPU kernels are NCHW, NPU/DSP SDKs (QNN, NNAPI,
+ * Neuron) are NHWC, the TFLite GPU delegate keeps tensors as PHWC4 textures/buffers (4 channels per texel).
+ */
+export type TensorLayout = 'NCHW' | 'NHWC' | 'PHWC4';
+
+/**
+ * Cost-model parameters of one processor; fitted by calibration, or defaulted from the catalog.
+ *
+ * How they are used (src/cost/roofline.ts, stable):
+ *   peakGflops  = processor.peakGflops[computeDType] × min(threads, cores)/cores (CPU only) × freqShare
+ *   computeMs   = paddedFlops / (peakGflops × efficiency(category or op type, log10 flops)) / 1e6
+ *   memoryMs    = (bytesRead + bytesWritten) / (effectiveBandwidthGBps × bandwidthShare[category]) / 1e6
+ *   latencyMs   = dispatchUs / 1000 + max(computeMs, memoryMs)
+ * Efficiency is always a share of the peak of the cores in use, so a "cpu@2" entry's curves are shares
+ * of 2 cores' peak. A missing category curve falls back to the `other` curve, then to 0.1 (see defaults.ts).
+ */
+export interface ProcessorCostParams {
+  /** Per op category (and optionally per op type, which wins) achieved-efficiency curves. */
+  efficiency: Partial<Record<OpCategory, EfficiencyCurve>>;
+  opEfficiency?: Record<string, EfficiencyCurve>;
+  /** Sustained memory bandwidth this processor reaches alone (GB/s). */
+  bandwidthGBps: number;
+  /** Fixed cost per kernel launch (µs). */
+  dispatchUs: number;
+  /**
+   * Share (0..1] of `bandwidthGBps` an op category reaches (strided transposes, gathers and
+   * NPU data movement reach less than a streaming element-wise op). Missing = 1.
+   */
+  bandwidthShare?: Partial<Record<OpCategory, number>>;
+  /** Output channels are processed in tiles of this many (work is padded up to it). Missing = kind default. */
+  tileChannels?: number;
+  /** DType the processor computes in unless RunContext says otherwise. Missing = kind default. */
+  computeDType?: DType;
+  /** Preferred activation layout (transfers convert between differing layouts). Missing = kind default. */
+  layout?: TensorLayout;
+}
+
+/** Everything calibration produces for one device. */
+export interface DeviceCostParams {
+  device: string;
+  /**
+   * Keyed by processor id; for a CPU additionally by thread count ("cpu@2"): an exact "<id>@<threads>"
+   * entry replaces the "<id>" entry for runs with that many threads. Processors with no entry get
+   * defaultProcessorParams (catalog defaults).
+   */
+  processors: Record<string, ProcessorCostParams>;
+  /** How the parameters were obtained: 'catalog-defaults', 'host-profile', 'published-latencies'. */
+  fittedFrom: string;
+  fittedAt?: string;
+}
+
+/** Where one op's predicted latency comes from (for calibration and explanations). */
+export interface OpCostBreakdown {
+  /** Infinity when the processor cannot run the op (see `unsupported`). */
+  latencyMs: number;
+  dispatchMs: number;
+  computeMs: number;
+  memoryMs: number;
+  /** FLOPs after padding output channels to the processor's tile. */
+  paddedFlops: number;
+  /** Achieved share of peak used for the compute time. */
+  efficiency: number;
+  /** Peak (GFLOPS/GOPS) of the cores and frequency in use, before efficiency. */
+  peakGflops: number;
+  /** Bandwidth (GB/s) the op's traffic moved at, after contention and its category's share. */
+  bandwidthGBps: number;
+  computeDType: DType;
+  bound: 'compute' | 'memory' | 'dispatch';
+  /** Why the op cannot run there. */
+  unsupported?: string;
+}
+
+/** Dtypes at the two ends of a transfer (default: each processor's compute dtype). */
+export interface TransferContext {
+  fromDType?: DType;
+  toDType?: DType;
+}
+
+export interface CostModel {
+  readonly device: Device;
+  /** Predicted latency of one node on one processor (ms), including its dispatch overhead. */
+  opLatencyMs(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number;
+  /** The terms behind opLatencyMs. */
+  opBreakdown(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): OpCostBreakdown;
+  /** Moving a tensor between processors: copy or map/unmap, layout and dtype conversion (ms). */
+  transferMs(tensor: TensorInfo, from: Processor, to: Processor, ctx?: TransferContext): number;
+  /** Synchronising one cross-processor dependency (ms). */
+  syncMs(from: Processor, to: Processor): number;
+  /** Energy of one node on one processor (J). */
+  opEnergyJ(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number;
+  /** Energy of a transfer (J). */
+  transferEnergyJ(tensor: TensorInfo, from: Processor, to: Processor, ctx?: TransferContext): number;
+  /** Idle power of a processor (W), which counts while it waits. */
+  idlePowerW(proc: Processor): number;
+}
