@@ -16,13 +16,22 @@ export interface RunContext {
   threads?: number;
   /** The dtype the processor computes in (e.g. float16 on a GPU delegate, int8 on an NPU). */
   computeDType?: DType;
+  /**
+   * This processor computes only a part of a split node: `fraction` of the output along `axis`
+   * (see plan/types.ts SplitAxis). FLOPs and output bytes scale with the fraction; an OC part reads
+   * the whole input and its share of the weights, an N/H/W/C part its share of the input and all
+   * weights. Absent = the whole node.
+   */
+  split?: { axis: 'N' | 'H' | 'W' | 'C' | 'OC'; fraction: number };
 }
 
 /** Fitted efficiency of one op category on one processor, as a function of the op's size. */
 export interface EfficiencyCurve {
   /**
-   * Points (log10 of FLOPs, achieved share of peak compute) in increasing FLOPs; the model
-   * interpolates between them and holds the ends flat. Small ops do not fill a wide processor.
+   * Points (log10 of FLOPs, achieved share of peak compute, 0 < e ≤ 1) in increasing FLOPs; the model
+   * interpolates linearly in (log10 FLOPs, log10 efficiency) — a power law between points — and holds
+   * the ends flat. Small ops do not fill a wide processor. A rise steeper than FLOPs themselves
+   * (e₂/e₁ > F₂/F₁) is clamped, so a bigger op is never predicted faster (src/cost/efficiency.ts).
    */
   points: [log10Flops: number, efficiency: number][];
 }

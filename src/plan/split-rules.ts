@@ -1,0 +1,84 @@
+// Which axes a node can be divided along between processors, and how much of an input each part
+// needs. Shared by validation, evaluation, strategies and the executor's slicing.
+import { nodeCost } from '../graph/cost.js';
+import type { Graph, Node } from '../graph/types.js';
+import type { SplitAxis } from './types.js';
+
+/** Ops whose output channels come from separate weight slices: splitting OC divides the weights. */
+const OC_SPLITTABLE = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'FusedConv', 'QLinearConv']);
+
+/** Ops that compute each output position from a neighbourhood of the same position. */
+const SPATIALLY_LOCAL = new Set([
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'BatchNormalization',
+  'Resize',
+  'Upsample',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Pad',
+  'LRN',
+]);
+
+/** Ops that compute each channel independently (a C split needs no other channel). */
+const CHANNEL_INDEPENDENT = new Set([
+  'BatchNormalization',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'Resize',
+  'Upsample',
+]);
+
+const AXIS_INDEX: Record<Exclude<SplitAxis, 'OC'>, number> = { N: 0, C: 1, H: 2, W: 3 };
+
+function isElementwiseLike(node: Node, graph: Graph): boolean {
+  const category = nodeCost(node, graph).category;
+  return category === 'elementwise' || category === 'activation';
+}
+
+function outputDim(node: Node, graph: Graph, axis: SplitAxis): number | undefined {
+  const shape = graph.tensors.get(node.outputs[0])?.shape;
+  if (!shape) return undefined;
+  if (axis === 'OC') {
+    // Conv/ConvTranspose output channels are dim 1; Gemm/MatMul columns are the last dim.
+    const d = node.op.includes('Conv') ? shape[1] : shape[shape.length - 1];
+    return typeof d === 'number' ? d : undefined;
+  }
+  if (shape.length !== 4) return axis === 'N' && typeof shape[0] === 'number' ? shape[0] : undefined;
+  const d = shape[AXIS_INDEX[axis]];
+  return typeof d === 'number' ? d : undefined;
+}
+
+/**
+ * Why `node` cannot be split `parts` ways along `axis`, or undefined when it can. Each part must get
+ * at least one row/channel, so the axis must be at least as long as the number of parts.
+ */
+export function splitProblem(node: Node, graph: Graph, axis: SplitAxis, parts: number): string | undefined {
+  if (node.subgraphs) return `${node.op} holds nested graphs and cannot be split`;
+  const depthwise = node.op === 'Conv' && nodeCost(node, graph).category === 'depthwise-conv';
+  let allowed: boolean;
+  switch (axis) {
+    case 'OC':
+      allowed = OC_SPLITTABLE.has(node.op);
+      break;
+    case 'H':
+    case 'W':
+      allowed = SPATIALLY_LOCAL.has(node.op) || isElementwiseLike(node, graph);
+      break;
+    case 'C':
+      allowed = depthwise || CHANNEL_INDEPENDENT.has(node.op) || isElementwiseLike(node, graph);
+      break;
+    case 'N':
+      allowed = !node.subgraphs;
+      break;
+  }
+  if (!allowed) return `${node.op} cannot be split along ${axis}`;
+  const length = outputDim(node, graph, axis);
+  if (length === undefined) return `${node.op} output has no known ${axis} dimension`;
+  if (length < parts) return `${node.op} output has ${axis} = ${length}, fewer than ${parts} parts`;
+  return undefined;
+}
