@@ -1,0 +1,37 @@
+// Small helpers every strategy needs: a Plan with its bookkeeping filled in, and who can run what.
+import type { CostModel } from '../cost/types.js';
+import { graphFingerprint } from '../graph/fingerprint.js';
+import type { Graph, Node } from '../graph/types.js';
+import type { Device, Processor } from '../hardware/schema.js';
+import type { Objective, Placement, Plan, PlanOptions } from './types.js';
+
+export function makePlan(
+  graph: Graph,
+  device: Device,
+  strategy: string,
+  placements: Record<string, Placement>,
+  extra: Partial<Omit<Plan, 'model' | 'fingerprint' | 'device' | 'strategy' | 'placements'>> = {},
+): Plan {
+  const objective: Objective = extra.objective ?? 'latency';
+  return {
+    model: graph.name,
+    fingerprint: graphFingerprint(graph),
+    device: device.id,
+    strategy,
+    objective,
+    placements,
+    notes: [],
+    ...extra,
+  };
+}
+
+/** Processors a strategy may use: `opts.processors` when given, else all the device has. */
+export function usableProcessors(device: Device, opts: PlanOptions = {}): Processor[] {
+  if (!opts.processors) return device.processors;
+  return device.processors.filter((p) => opts.processors?.includes(p.id));
+}
+
+/** Whether the cost model can run `node` on `proc` at all (unsupported ops cost Infinity). */
+export function canRun(node: Node, graph: Graph, proc: Processor, cost: CostModel): boolean {
+  return Number.isFinite(cost.opLatencyMs(node, graph, proc));
+}
