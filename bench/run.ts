@@ -1,8 +1,9 @@
 // Benchmarks: each prints what it measured in this one run and the ratio the issue targets.
 // Run with `npm run bench`. Never part of `npm test` (timings on a shared machine are noisy).
+import { benchCost } from './cost.bench.js';
 import { benchImport } from './import.bench.js';
 
-const results = [await benchImport()];
+const results = [await benchImport(), await benchCost()];
 let failed = 0;
 for (const r of results) {
   console.log(`${r.ok ? 'PASS' : 'MISS'}  ${r.name}: ${r.detail}`);

@@ -1,5 +1,6 @@
 // Measured latencies as plain data: what the profiler (runtime/) produces and calibration and
 // validation (cost/) consume. Kept here so that cost/ never imports runtime/.
+import { HeteroError } from '../errors.js';
 
 /** Spread of repeated measurements (ms). */
 export interface LatencyStats {
@@ -67,4 +68,21 @@ export function median(values: readonly number[]): number {
     [...values].sort((a, b) => a - b),
     0.5,
   );
+}
+
+/**
+ * Guards against applying measurements to another model (or the same model at other input sizes):
+ * throws a HeteroError naming `where` when the fingerprints differ.
+ */
+export function checkProfileMatches(
+  profile: Pick<ModelProfile, 'model' | 'fingerprint'>,
+  fingerprint: string,
+  where: string,
+): void {
+  if (profile.fingerprint !== fingerprint) {
+    throw new HeteroError(
+      where,
+      `profile of a different model (profile "${profile.model}" has fingerprint ${profile.fingerprint}, the model has ${fingerprint})`,
+    );
+  }
 }

@@ -56,6 +56,7 @@ export type TensorLayout = 'NCHW' | 'NHWC' | 'PHWC4';
 export interface ProcessorCostParams {
   /** Per op category (and optionally per op type, which wins) achieved-efficiency curves. */
   efficiency: Partial<Record<OpCategory, EfficiencyCurve>>;
+  /** Keyed by op type as in Node.op ("Conv", "MatMul"); wins over the category curve. */
   opEfficiency?: Record<string, EfficiencyCurve>;
   /** Sustained memory bandwidth this processor reaches alone (GB/s). */
   bandwidthGBps: number;
@@ -119,8 +120,6 @@ export interface CostModel {
   readonly device: Device;
   /** Predicted latency of one node on one processor (ms), including its dispatch overhead. */
   opLatencyMs(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number;
-  /** The terms behind opLatencyMs. */
-  opBreakdown(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): OpCostBreakdown;
   /** Moving a tensor between processors: copy or map/unmap, layout and dtype conversion (ms). */
   transferMs(tensor: TensorInfo, from: Processor, to: Processor, ctx?: TransferContext): number;
   /** Synchronising one cross-processor dependency (ms). */

@@ -8,6 +8,7 @@ import { importTfjsFile } from '../formats/tfjs/index.js';
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { buildZoo } from '../zoo/index.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
 import { resolveInputSpecs, type InputShapeSpec } from './input-spec.js';
 import { resolvePackagedModel } from './packaged-models.js';
 
@@ -20,6 +21,11 @@ export interface LoadOptions {
   inputs?: InputShapeSpec[];
   /** Known values of small inputs (e.g. a sample rate) that decide control flow. */
   values?: Record<string, number[]>;
+  /**
+   * Apply the rewrites a deployment converter applies (fold BatchNormalization into Conv), so that
+   * planning sees the graph a phone runtime would run. Off for `inspect`, which shows the file as is.
+   */
+  deploy?: boolean;
 }
 
 export function loadModel(spec: string, opts: LoadOptions = {}): LoadedModel {
@@ -36,7 +42,8 @@ export function loadModel(spec: string, opts: LoadOptions = {}): LoadedModel {
     inputShapes: raw.source === 'zoo' ? {} : inputShapes,
     inputValues,
   });
-  return { graph, warnings };
+  if (!opts.deploy) return { graph, warnings };
+  return { graph: foldBatchNorm(graph).graph, warnings };
 }
 
 function readGraph(spec: string): Graph {

@@ -1,0 +1,257 @@
+// The per-op roofline: one op on one processor under a RunContext → latency terms. This is the hot
+// path (planners call it millions of times), so everything that does not depend on the context is
+// precomputed: per processor in compileProcessor, per node in nodeInfo (cached on the node object).
+//
+//   latencyMs = dispatchMs + max(computeMs, memoryMs)
+//
+// A hard max (compute and memory traffic overlap fully) rather than a smooth max: it keeps the model
+// invertible for calibration (the bound term alone explains a measurement), and the dispatch term
+// already carries the fixed part that imperfect overlap would add for small ops.
+import { nodeCost } from '../graph/cost.js';
+import type { DType, Graph, Node, OpCategory, OpCost } from '../graph/types.js';
+import { dtypeBytes } from '../graph/types.js';
+import { OP_CATEGORY_NAMES, type Processor } from '../hardware/schema.js';
+import { supportsOp } from '../hardware/op-support.js';
+import { compileCurve, DEFAULT_FLAT_EFFICIENCY, efficiencyAt, type CompiledCurve } from './efficiency.js';
+import { defaultComputeDType, defaultLayout, defaultTileChannels } from './defaults.js';
+import type { OpCostBreakdown, ProcessorCostParams, RunContext, TensorLayout } from './types.js';
+
+/**
+ * How much of a memory-bound op's time follows the core clock under DVFS. DRAM and the interconnect
+ * have their own clocks and governors, so halving a cluster's frequency does not halve its achieved
+ * bandwidth; the part that does scale is the cores' ability to issue loads/stores (assumption: 30%).
+ * Memory time is multiplied by 1 + MEMORY_FREQ_SENSITIVITY × (1/freqShare − 1).
+ */
+export const MEMORY_FREQ_SENSITIVITY = 0.3;
+
+/**
+ * Floor on the DRAM bandwidth a processor keeps under contention, as a share of the device's DRAM
+ * bandwidth: memory controllers arbitrate between masters with QoS, so no master starves entirely
+ * (assumption).
+ */
+export const MIN_DRAM_SHARE = 0.1;
+
+/** Categories whose work is tiled over output channels (padding applies). */
+const TILED: ReadonlySet<OpCategory> = new Set<OpCategory>(['conv', 'depthwise-conv', 'matmul']);
+
+const FLOAT_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float16', 'bfloat16', 'float64']);
+
+/** One processor's parameters, compiled for fast evaluation. */
+export interface CompiledProcessor {
+  readonly proc: Processor;
+  readonly isCpu: boolean;
+  readonly cores: number;
+  readonly bandwidthGBps: number;
+  readonly dispatchMs: number;
+  readonly tileChannels: number;
+  readonly computeDType: DType;
+  readonly layout: TensorLayout;
+  /** Curve per category, every category filled (fallback: `other`, then flat). */
+  readonly curves: Readonly<Record<OpCategory, CompiledCurve>>;
+  readonly opCurves: ReadonlyMap<string, CompiledCurve>;
+  readonly bandwidthShare: Readonly<Record<OpCategory, number>>;
+  /** Unsupported reason per dtype and op key ('' = supported). */
+  readonly support: Map<DType, Map<string, string>>;
+}
+
+export function compileProcessor(proc: Processor, params: ProcessorCostParams): CompiledProcessor {
+  const fallbackCurve = params.efficiency.other
+    ? compileCurve(params.efficiency.other)
+    : compileCurve({ points: [[0, DEFAULT_FLAT_EFFICIENCY]] });
+  const curves = {} as Record<OpCategory, CompiledCurve>;
+  const bandwidthShare = {} as Record<OpCategory, number>;
+  for (const cat of OP_CATEGORY_NAMES) {
+    const c = params.efficiency[cat];
+    curves[cat] = c ? compileCurve(c) : fallbackCurve;
+    const share = params.bandwidthShare?.[cat];
+    bandwidthShare[cat] = share !== undefined && share > 0 ? Math.min(1, share) : 1;
+  }
+  const opCurves = new Map<string, CompiledCurve>();
+  for (const [op, c] of Object.entries(params.opEfficiency ?? {})) opCurves.set(op, compileCurve(c));
+  return {
+    proc,
+    isCpu: proc.kind === 'cpu',
+    cores: Math.max(1, proc.cores ?? 1),
+    bandwidthGBps: params.bandwidthGBps,
+    dispatchMs: params.dispatchUs / 1000,
+    tileChannels: Math.max(1, Math.round(params.tileChannels ?? defaultTileChannels(proc))),
+    computeDType: params.computeDType ?? defaultComputeDType(proc),
+    layout: params.layout ?? defaultLayout(proc),
+    curves,
+    opCurves,
+    bandwidthShare,
+    support: new Map(),
+  };
+}
+
+/** What the roofline needs of a node, derived once per (graph, node). */
+export interface NodeInfo {
+  readonly cost: OpCost;
+  readonly flops: number;
+  /** bytesRead + bytesWritten. */
+  readonly bytes: number;
+  readonly readBytes: number;
+  readonly writeBytes: number;
+  /** Weight bytes (part of readBytes). */
+  readonly paramBytes: number;
+  readonly category: OpCategory;
+  /** Op type as op-support tables key it: "Conv", or "domain:Op" outside the default domain. */
+  readonly opKey: string;
+  readonly op: string;
+  /** Output channels (NCHW dim 1 for convs, last dim for matmuls); 0 when unknown or not tiled. */
+  readonly outChannels: number;
+  /** Bytes per element of the first output when it is a float type (else 0: no dtype rescaling). */
+  readonly floatElemBytes: number;
+}
+
+const infoCache = new WeakMap<Graph, WeakMap<Node, NodeInfo>>();
+
+function finite(x: number): number {
+  return Number.isFinite(x) && x > 0 ? x : 0;
+}
+
+function outputChannels(node: Node, graph: Graph, category: OpCategory): number {
+  if (!TILED.has(category)) return 0;
+  const shape = graph.tensors.get(node.outputs[0] ?? '')?.shape;
+  if (!shape || shape.length < 2) return 0;
+  const c = category === 'matmul' ? shape[shape.length - 1] : shape[1];
+  return typeof c === 'number' && c > 0 ? c : 0;
+}
+
+/** nodeCost and the derived features, cached per (graph, node) object. */
+export function nodeInfo(node: Node, graph: Graph): NodeInfo {
+  let perGraph = infoCache.get(graph);
+  if (!perGraph) {
+    perGraph = new WeakMap();
+    infoCache.set(graph, perGraph);
+  }
+  let info = perGraph.get(node);
+  if (!info) {
+    const cost = nodeCost(node, graph);
+    const domain = node.domain ?? '';
+    const out = graph.tensors.get(node.outputs[0] ?? '');
+    info = {
+      cost,
+      flops: finite(cost.flops),
+      bytes: finite(cost.bytesRead) + finite(cost.bytesWritten),
+      readBytes: finite(cost.bytesRead),
+      writeBytes: finite(cost.bytesWritten),
+      paramBytes: Math.min(finite(cost.paramBytes), finite(cost.bytesRead)),
+      category: cost.category,
+      opKey: domain === '' || domain === 'ai.onnx' ? node.op : `${domain}:${node.op}`,
+      op: node.op,
+      outChannels: outputChannels(node, graph, cost.category),
+      floatElemBytes: out && FLOAT_DTYPES.has(out.dtype) ? dtypeBytes(out.dtype) : 0,
+    };
+    perGraph.set(node, info);
+  }
+  return info;
+}
+
+/** '' when `cp` runs the op in `dtype`, else why not (cached). */
+export function unsupportedReason(cp: CompiledProcessor, opKey: string, dtype: DType): string {
+  let byOp = cp.support.get(dtype);
+  if (!byOp) {
+    byOp = new Map();
+    cp.support.set(dtype, byOp);
+  }
+  let reason = byOp.get(opKey);
+  if (reason === undefined) {
+    const answer = supportsOp(cp.proc, opKey, dtype);
+    reason = answer.supported ? '' : (answer.reason ?? `${cp.proc.id} cannot run ${opKey}`);
+    byOp.set(opKey, reason);
+  }
+  return reason;
+}
+
+/**
+ * Peak (GFLOPS/GOPS) of the processor in `dtype` at full clock. A dtype the catalog gives no peak
+ * for borrows a neighbour: uint8 ← int8, int16 ← half of int8, bfloat16 ← float16, else float32, else
+ * the lowest peak listed.
+ */
+export function peakGflops(proc: Processor, dtype: DType): number {
+  const p = proc.peakGflops;
+  const direct = p[dtype];
+  if (direct !== undefined) return direct;
+  if (dtype === 'uint8' && p.int8 !== undefined) return p.int8;
+  if (dtype === 'int16' && p.int8 !== undefined) return p.int8 / 2;
+  if (dtype === 'bfloat16' && p.float16 !== undefined) return p.float16;
+  if (p.float32 !== undefined) return p.float32;
+  const all = Object.values(p).filter((v): v is number => v !== undefined);
+  return all.length > 0 ? Math.min(...all) : 1;
+}
+
+/** Mutable scratch the breakdown path fills; the latency-only path passes null. */
+type Terms = Omit<OpCostBreakdown, 'unsupported' | 'latencyMs'>;
+
+/**
+ * Latency (ms) of a node on a compiled processor. `dramGBps` is the device's DRAM bandwidth (the pool
+ * concurrent traffic draws from). Returns Infinity when the op cannot run there.
+ */
+export function rooflineMs(
+  info: NodeInfo,
+  cp: CompiledProcessor,
+  ctx: RunContext | undefined,
+  dramGBps: number,
+  out: Terms | null,
+): number {
+  const dtype = ctx?.computeDType ?? cp.computeDType;
+  if (unsupportedReason(cp, info.opKey, dtype) !== '') return Infinity;
+
+  const f = ctx?.freqShare !== undefined && ctx.freqShare > 0 ? Math.min(1, ctx.freqShare) : 1;
+  // CPU: efficiency is a share of the peak of the cores in use.
+  let coreShare = 1;
+  if (cp.isCpu && ctx?.threads !== undefined && ctx.threads > 0) {
+    coreShare = Math.min(ctx.threads, cp.cores) / cp.cores;
+  }
+  const peak = peakGflops(cp.proc, dtype) * coreShare * f;
+
+  let flops = info.flops;
+  let channels = info.outChannels;
+  let rawBytes = info.bytes;
+  const split = ctx?.split;
+  if (split !== undefined && split.fraction > 0 && split.fraction < 1) {
+    // A part of a split node (RunContext.split): its share of the output and FLOPs; an OC part reads
+    // the whole input and its share of the weights, a spatial/batch/channel part the reverse.
+    const s = split.fraction;
+    const activationRead = info.readBytes - info.paramBytes;
+    flops *= s;
+    if (split.axis === 'OC') {
+      rawBytes = activationRead + info.paramBytes * s + info.writeBytes * s;
+      if (channels > 0) channels = Math.ceil(channels * s);
+    } else {
+      rawBytes = activationRead * s + info.paramBytes + info.writeBytes * s;
+    }
+  }
+  const t = cp.tileChannels;
+  if (t > 1 && channels > 0) flops *= (Math.ceil(channels / t) * t) / channels;
+  const curve = cp.opCurves.get(info.op) ?? cp.curves[info.category];
+  const eff = efficiencyAt(curve, flops);
+  const computeMs = flops > 0 ? flops / (peak * eff * 1e6) : 0;
+
+  // Float activations/weights travel in the compute dtype (fp16 on a GPU halves the bytes).
+  const bytes = info.floatElemBytes > 0 ? (rawBytes * dtypeBytes(dtype)) / info.floatElemBytes : rawBytes;
+  // Contention: others' traffic comes out of the shared DRAM; the op gets what is left, capped by what
+  // the processor reaches alone: min(procBW, max(ε·DRAM, DRAM − concurrent)), monotone in `concurrent`.
+  const concurrent = ctx?.concurrentBandwidthGBps ?? 0;
+  const available = Math.max(MIN_DRAM_SHARE * dramGBps, dramGBps - (concurrent > 0 ? concurrent : 0));
+  const bw = Math.min(cp.bandwidthGBps, available) * cp.bandwidthShare[info.category];
+  const memoryMs = bytes > 0 ? (bytes / (bw * 1e6)) * (1 + MEMORY_FREQ_SENSITIVITY * (1 / f - 1)) : 0;
+
+  // Dispatch is driver/runtime work on a CPU: it follows the clock only on a CPU processor.
+  const dispatchMs = cp.isCpu ? cp.dispatchMs / f : cp.dispatchMs;
+  const latency = dispatchMs + (computeMs > memoryMs ? computeMs : memoryMs);
+  if (out) {
+    out.dispatchMs = dispatchMs;
+    out.computeMs = computeMs;
+    out.memoryMs = memoryMs;
+    out.paddedFlops = flops;
+    out.efficiency = eff;
+    out.peakGflops = peak;
+    out.bandwidthGBps = bw;
+    out.computeDType = dtype;
+    const busyMs = computeMs > memoryMs ? computeMs : memoryMs;
+    out.bound = dispatchMs >= busyMs ? 'dispatch' : computeMs >= memoryMs ? 'compute' : 'memory';
+  }
+  return latency;
+}

@@ -1,0 +1,100 @@
+// Transfers and syncs between processors: copy/map, layout and dtype conversion, sync per kind pair.
+import { describe, expect, it } from 'vitest';
+import { createCostModel } from '../../src/cost/index.js';
+import type { TensorInfo } from '../../src/graph/types.js';
+import { getDevice } from '../../src/hardware/index.js';
+import type { Processor } from '../../src/hardware/schema.js';
+
+const device = getDevice('sd865');
+const model = createCostModel(device);
+const p = (id: string): Processor => device.processors.find((x) => x.id === id)!;
+const cpu = p('cpu-mid');
+const big = p('cpu-big');
+const gpu = p('gpu');
+const dsp = p('dsp');
+const t = (shape: number[], dtype: TensorInfo['dtype'] = 'float32'): TensorInfo => ({
+  name: 't',
+  shape,
+  dtype,
+  constant: false,
+});
+
+describe('transferMs', () => {
+  it('is 0 on the same processor', () => {
+    for (const x of device.processors) expect(model.transferMs(t([1, 64, 56, 56]), x, x)).toBe(0);
+  });
+
+  it('grows with bytes for every pair of distinct processors', () => {
+    for (const a of device.processors) {
+      for (const b of device.processors) {
+        if (a === b) continue;
+        let prev = -1;
+        for (const c of [1, 4, 16, 64, 256]) {
+          const ms = model.transferMs(t([1, c, 56, 56]), a, b);
+          expect(ms, `${a.id}→${b.id} c=${c}`).toBeGreaterThanOrEqual(prev);
+          prev = ms;
+        }
+        if (a.kind !== b.kind) expect(prev, `${a.id}→${b.id}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('adds a layout pass when preferred layouts differ (rank-4 tensors only)', () => {
+    const four = model.transferBreakdown(t([1, 64, 56, 56]), cpu, gpu);
+    const flat = model.transferBreakdown(t([1, 64 * 56 * 56]), cpu, gpu);
+    expect(four.layoutMs).toBeGreaterThan(0);
+    expect(flat.layoutMs).toBe(0);
+    expect(four.totalMs).toBeGreaterThan(flat.totalMs);
+  });
+
+  it('adds a dtype pass when compute dtypes differ (fp32 CPU → fp16 GPU, → int8 DSP)', () => {
+    const toGpu = model.transferBreakdown(t([1, 64, 56, 56]), cpu, gpu);
+    expect(toGpu.fromDType).toBe('float32');
+    expect(toGpu.toDType).toBe('float16');
+    expect(toGpu.dtypeMs).toBeGreaterThan(0);
+    const same = model.transferBreakdown(t([1, 64, 56, 56]), cpu, gpu, { toDType: 'float32' });
+    expect(same.dtypeMs).toBe(0);
+    expect(toGpu.totalMs).toBeGreaterThan(same.totalMs);
+    const toDsp = model.transferBreakdown(t([1, 64, 56, 56]), cpu, dsp);
+    expect(toDsp.toDType).toBe('int8');
+    expect(toDsp.dtypeMs).toBeGreaterThan(0);
+    // Integer tensors (indices) are not converted.
+    expect(model.transferBreakdown(t([1, 1000], 'int64'), cpu, dsp).dtypeMs).toBe(0);
+  });
+
+  it('copies through shared buffers for the DSP, maps for the GPU, and shares memory between CPU clusters', () => {
+    const x = t([1, 64, 56, 56]);
+    expect(model.transferBreakdown(x, cpu, dsp).copyMs).toBeGreaterThan(0);
+    expect(model.transferBreakdown(x, cpu, gpu).copyMs).toBe(0);
+    expect(model.transferBreakdown(x, cpu, gpu).flushMs).toBeGreaterThan(0);
+    expect(model.transferMs(x, cpu, big)).toBe(0);
+    // GPU↔DSP pays both boundaries.
+    expect(model.transferBreakdown(x, gpu, dsp).boundaryMs).toBeGreaterThan(
+      model.transferBreakdown(x, cpu, dsp).boundaryMs,
+    );
+  });
+
+  it('a tensor of unknown shape pays the fixed costs only, without crashing', () => {
+    const ms = model.transferMs(
+      { name: 'u', shape: ['batch', 3], dtype: 'float32', constant: false },
+      cpu,
+      dsp,
+    );
+    expect(Number.isFinite(ms)).toBe(true);
+    expect(ms).toBeGreaterThan(0);
+  });
+});
+
+describe('syncMs', () => {
+  it('is 0 on one processor, positive across processors, and a GPU→CPU wait costs more than a launch', () => {
+    for (const a of device.processors) {
+      for (const b of device.processors) {
+        const s = model.syncMs(a, b);
+        if (a === b) expect(s).toBe(0);
+        else expect(s, `${a.id}→${b.id}`).toBeGreaterThan(0);
+      }
+    }
+    expect(model.syncMs(gpu, cpu)).toBeGreaterThan(model.syncMs(cpu, gpu));
+    expect(model.syncMs(gpu, dsp)).toBeGreaterThan(model.syncMs(gpu, cpu));
+  });
+});
