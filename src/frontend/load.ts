@@ -9,6 +9,7 @@ import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { buildZoo } from '../zoo/index.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
+import { fuseActivations } from './fuse-activations.js';
 import { resolveInputSpecs, type InputShapeSpec } from './input-spec.js';
 import { resolvePackagedModel } from './packaged-models.js';
 
@@ -22,7 +23,8 @@ export interface LoadOptions {
   /** Known values of small inputs (e.g. a sample rate) that decide control flow. */
   values?: Record<string, number[]>;
   /**
-   * Apply the rewrites a deployment converter applies (fold BatchNormalization into Conv), so that
+   * Apply the rewrites a deployment converter applies (deployGraph: BatchNorm folding, activation
+   * fusion), so that
    * planning sees the graph a phone runtime would run. Off for `inspect`, which shows the file as is.
    */
   deploy?: boolean;
@@ -43,7 +45,12 @@ export function loadModel(spec: string, opts: LoadOptions = {}): LoadedModel {
     inputValues,
   });
   if (!opts.deploy) return { graph, warnings };
-  return { graph: foldBatchNorm(graph).graph, warnings };
+  return { graph: deployGraph(graph), warnings };
+}
+
+/** The graph a phone runtime would run: BatchNorm folded into convs, ReLU/ReLU6 fused into their producers. */
+export function deployGraph(g: Graph): Graph {
+  return fuseActivations(foldBatchNorm(g).graph).graph;
 }
 
 function readGraph(spec: string): Graph {

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { foldBatchNorm } from '../../src/frontend/fold-batchnorm.js';
-import { loadModel } from '../../src/frontend/load.js';
+import { fuseActivations } from '../../src/frontend/fuse-activations.js';
+import { deployGraph, loadModel } from '../../src/frontend/load.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
@@ -49,5 +50,29 @@ describe('foldBatchNorm', () => {
     });
     const { folded } = foldBatchNorm({ ...graph, nodes: [...graph.nodes, extra], tensors });
     expect(folded).toHaveLength(52);
+  });
+});
+
+describe('fuseActivations and deployGraph', () => {
+  it('fuses ReLU and ReLU6 into their producers and leaves shared tensors alone', () => {
+    const { graph } = loadModel('zoo:mobilenetv2');
+    const folded = foldBatchNorm(graph).graph;
+    const { graph: fused, fused: ids } = fuseActivations(folded);
+    // MobileNetV2: 35 ReLU6 (as Clip) after the expansion and depthwise convs, none after projections.
+    expect(ids).toHaveLength(35);
+    expect(fused.nodes.filter((n) => n.op === 'Clip')).toHaveLength(0);
+    const fusedConv = fused.nodes.find((n) => n.attrs.fused_activation === 'Clip');
+    expect(fusedConv?.attrs.fused_activation_bounds).toEqual([0, 6]);
+  });
+
+  it('runs in ONNX Runtime with the same outputs as the file (the exporter writes the fused nodes back)', async () => {
+    const dims = [1, 3, 48, 192];
+    const { graph } = loadModel('pkg:ppocr-cls', { inputs: [{ name: 'x', dims }] });
+    const deployed = deployGraph(graph);
+    expect(deployed.nodes.length).toBeLessThan(graph.nodes.length - 40);
+    const random = mulberry32(11);
+    const input = Float32Array.from({ length: 3 * 48 * 192 }, () => random() * 2 - 1);
+    const [before, after] = [await run(graph, input, dims), await run(deployed, input, dims)];
+    for (let i = 0; i < before.length; i++) expect(Math.abs(after[i] - before[i])).toBeLessThan(1e-4);
   });
 });

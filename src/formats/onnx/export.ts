@@ -17,6 +17,7 @@ import {
 import { byteLength, bytesFromValues, dtypeToOnnx, isIntDType } from './tensors.js';
 import { GENERATED_FLOAT_DTYPES, generateWeights, weightRole, type WeightRole } from './weights.js';
 import { onnxError } from './user-error.js';
+import { expandFusedActivations } from './fused.js';
 
 export interface ExportOnnxOptions {
   /** Seed for generated weights of constant tensors without data (default 0). */
@@ -49,7 +50,8 @@ interface ExportContext {
   roles: Map<string, WeightRole>;
 }
 
-export function exportOnnx(graph: Graph, opts: ExportOnnxOptions = {}): Uint8Array {
+export function exportOnnx(fusedGraph: Graph, opts: ExportOnnxOptions = {}): Uint8Array {
+  const graph = expandFusedActivations(fusedGraph);
   const where = graph.name || 'graph';
   const opsets: Record<string, number> = { ...(graph.opsets ?? {}) };
   if (opts.opsetVersion !== undefined) opsets[''] = opts.opsetVersion;

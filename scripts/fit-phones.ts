@@ -1,0 +1,54 @@
+// Regenerates src/cost/calibrations/<device>.json from the published latencies (src/cost/published/)
+// and prints the fitted multipliers and the fidelity table. Deterministic: rerunning writes the same
+// files. Run: npx tsx scripts/fit-phones.ts
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import {
+  fitPhone,
+  phoneDevices,
+  phoneFidelity,
+  type PhoneCalibration,
+} from '../src/cost/calibrate-published.js';
+import type { DeviceCostParams } from '../src/cost/types.js';
+import type { FidelitySummary } from '../src/cost/fidelity.js';
+
+const outDir = fileURLToPath(new URL('../src/cost/calibrations/', import.meta.url));
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const row = (s: FidelitySummary): string =>
+  `${String(s.cases).padStart(3)}  ${pct(s.within10pct).padStart(6)}  ${pct(s.mape).padStart(7)}`;
+
+// Written as prettier formats it, so that `npm run lint` stays clean after a refit.
+const prettierOptions = { ...(await resolveConfig(outDir)), parser: 'json' };
+
+const fitted = new Map<string, PhoneCalibration>();
+for (const id of phoneDevices()) {
+  const cal = fitPhone(id);
+  fitted.set(id, cal);
+  writeFileSync(`${outDir}${id}.json`, await format(JSON.stringify(cal), prettierOptions));
+  for (const f of cal.fit) {
+    const m = f.multipliers;
+    console.log(
+      `${id.padEnd(9)} ${f.processor.padEnd(8)} ${f.mode.padEnd(19)} conv ×${m.conv.toFixed(3)}  other ×${m.other.toFixed(3)}  dispatch ×${m.dispatch.toFixed(3)}  (train ${f.trainPoints.length}, held out ${f.heldOutPoints.length})`,
+    );
+  }
+}
+
+const asParams = new Map<string, DeviceCostParams>(
+  [...fitted].map(([id, { device, processors, fittedFrom }]) => [id, { device, processors, fittedFrom }]),
+);
+const fid = phoneFidelity(asParams);
+console.log('\n                      cases  ±10%     MAPE  | defaults: ±10%     MAPE');
+for (const [id, d] of Object.entries(fid.perDevice)) {
+  console.log(`${id.padEnd(9)} held-out     ${row(d.heldOut)}  |     ${row(d.heldOutDefaults).slice(5)}`);
+  console.log(`${id.padEnd(9)} train        ${row(d.train)}  |     ${row(d.trainDefaults).slice(5)}`);
+}
+console.log(`${'all'.padEnd(9)} held-out     ${row(fid.overall)}  |     ${row(fid.defaults).slice(5)}`);
+console.log(`${'all'.padEnd(9)} train        ${row(fid.train)}  |     ${row(fid.trainDefaults).slice(5)}`);
+console.log('\nheld-out points:');
+for (const c of fid.cases.filter((x) => x.split === 'held-out')) {
+  console.log(
+    `  ${c.label.padEnd(46)} published ${c.measuredMs.toFixed(2).padStart(8)} ms  fitted ${c.predictedMs.toFixed(2).padStart(8)}  defaults ${c.defaultsMs.toFixed(2).padStart(8)}${c.fallbackNodes ? `  (${c.fallbackNodes} nodes on CPU fallback)` : ''}`,
+  );
+}
