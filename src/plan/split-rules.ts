@@ -82,3 +82,46 @@ export function splitProblem(node: Node, graph: Graph, axis: SplitAxis, parts: n
   if (length < parts) return `${node.op} output has ${axis} = ${length}, fewer than ${parts} parts`;
   return undefined;
 }
+
+/** A node's traffic split into what an OC part reads whole and what it reads a share of. */
+interface TrafficTerms {
+  activations: number;
+  params: number;
+  written: number;
+}
+
+const trafficCache = new WeakMap<Graph, WeakMap<Node, TrafficTerms>>();
+
+function trafficTerms(node: Node, graph: Graph): TrafficTerms {
+  let perGraph = trafficCache.get(graph);
+  if (!perGraph) {
+    perGraph = new WeakMap();
+    trafficCache.set(graph, perGraph);
+  }
+  let terms = perGraph.get(node);
+  if (!terms) {
+    const c = nodeCost(node, graph);
+    const finite = (x: number): number => (Number.isFinite(x) && x > 0 ? x : 0);
+    const params = finite(c.paramBytes);
+    terms = {
+      activations: Math.max(0, finite(c.bytesRead) - params),
+      params,
+      written: finite(c.bytesWritten),
+    };
+    perGraph.set(node, terms);
+  }
+  return terms;
+}
+
+/**
+ * DRAM traffic (bytes) of one part computing `fraction` of `node` split along `axis`, by the rule the
+ * cost model prices parts with (RunContext.split): an OC part reads the whole input and its share of
+ * the weights, an N/H/W/C part its share of the input and all the weights; each writes its share.
+ * The node's terms are computed once per (graph, node).
+ */
+export function splitTrafficBytes(node: Node, graph: Graph, axis: SplitAxis, fraction: number): number {
+  const { activations, params, written } = trafficTerms(node, graph);
+  return axis === 'OC'
+    ? activations + (params + written) * fraction
+    : (activations + written) * fraction + params;
+}

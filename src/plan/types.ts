@@ -1,8 +1,8 @@
 // Plans: who runs what, split how, in which order. Plain serialisable data; strategies produce
 // them, evaluatePlan / the simulator / the executor consume them.
 import type { Device } from '../hardware/schema.js';
-import type { CostModel } from '../cost/types.js';
-import type { Graph } from '../graph/types.js';
+import type { CostModel, RunContext } from '../cost/types.js';
+import type { DType, Graph } from '../graph/types.js';
 
 /**
  * Split axes. N, H, W and C name axes of the node's output tensor (NCHW); OC splits a Conv/Gemm/
@@ -14,9 +14,12 @@ export interface SplitPart {
   proc: string;
   /** Share of the output along the axis, 0 < fraction ≤ 1; parts sum to 1. */
   fraction: number;
+  /** DType this part computes in (e.g. μLayer's int8 CPU / fp16 GPU parts); absent = processor default. */
+  computeDType?: DType;
 }
 
-export type Placement = { proc: string } | { split: { axis: SplitAxis; parts: SplitPart[] } };
+export type Placement =
+  { proc: string; computeDType?: DType } | { split: { axis: SplitAxis; parts: SplitPart[] } };
 
 export type Objective = 'latency' | 'energy' | 'throughput';
 
@@ -46,6 +49,11 @@ export interface PlanOptions {
   processors?: string[];
   /** Frequency share and background load the plan is made for. */
   freqShare?: number;
+  /**
+   * Further conditions the plan is made for (background DRAM traffic, threads), passed to
+   * evaluatePlan as its context; `freqShare` above wins over `context.freqShare`.
+   */
+  context?: RunContext;
 }
 
 export interface Strategy {
@@ -53,6 +61,12 @@ export interface Strategy {
   /** Paper the strategy reproduces and the simplifications made. */
   cites: string;
   plan(graph: Graph, device: Device, cost: CostModel, opts?: PlanOptions): Plan;
+  /**
+   * Only for strategies that change the model (NN-Stretch): the rewritten graph their plans are made
+   * for. `plan(graph)` then returns a plan for `rewrite(graph)` (check `plan.changesModel`), which is
+   * what it must be validated and evaluated against. Strategies that keep the model leave it out.
+   */
+  rewrite?(graph: Graph, device: Device, cost: CostModel, opts?: PlanOptions): Graph;
 }
 
 export type TraceEventKind = 'compute' | 'transfer' | 'sync' | 'idle';

@@ -4,22 +4,33 @@ import type { CostModel } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
 import { dependencies } from '../graph/dag.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
-import type { Graph, Node } from '../graph/types.js';
+import type { DType, Graph, Node } from '../graph/types.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import { supportsOp } from '../hardware/op-support.js';
 import { splitProblem } from './split-rules.js';
-import type { Placement, Plan } from './types.js';
+import type { Placement, Plan, SplitPart } from './types.js';
 
 const FRACTION_TOLERANCE = 1e-6;
 
 /** Processors a placement uses, with the share of the node each computes. */
-export function placementParts(p: Placement): { proc: string; fraction: number }[] {
-  return 'proc' in p ? [{ proc: p.proc, fraction: 1 }] : p.split.parts;
+export function placementParts(p: Placement): SplitPart[] {
+  if ('split' in p) return p.split.parts;
+  return p.computeDType
+    ? [{ proc: p.proc, fraction: 1, computeDType: p.computeDType }]
+    : [{ proc: p.proc, fraction: 1 }];
 }
 
-function checkRunnable(node: Node, graph: Graph, proc: Processor, cost: CostModel, where: string): void {
-  if (Number.isFinite(cost.opLatencyMs(node, graph, proc))) return;
-  const dtype = graph.tensors.get(node.outputs[0])?.dtype ?? 'float32';
+function checkRunnable(
+  node: Node,
+  graph: Graph,
+  proc: Processor,
+  cost: CostModel,
+  where: string,
+  computeDType?: DType,
+): void {
+  const ctx = computeDType ? { computeDType } : undefined;
+  if (Number.isFinite(cost.opLatencyMs(node, graph, proc, ctx))) return;
+  const dtype = computeDType ?? graph.tensors.get(node.outputs[0])?.dtype ?? 'float32';
   const answer = supportsOp(proc, node.op, dtype);
   const reason = answer.reason ?? `the cost model cannot run ${node.op} there`;
   throw new HeteroError(
@@ -58,7 +69,7 @@ export function validatePlan(
       const proc = procs.get(part.proc);
       if (!proc)
         throw new HeteroError(where, `node ${node.id}: unknown processor "${part.proc}" on ${device.id}`);
-      checkRunnable(node, graph, proc, cost, where);
+      checkRunnable(node, graph, proc, cost, where, part.computeDType);
     }
     if ('split' in placement) checkSplit(node, graph, placement.split, where);
   }

@@ -1,0 +1,508 @@
+// CoDL: F. Jia, D. Zhang, T. Cao, S. Jiang, Y. Liu, J. Ren, Y. Zhang, "CoDL: Efficient CPU-GPU
+// Co-execution for Deep Learning Inference on Mobile Devices", MobiSys 2022.
+//
+// What is reproduced: per operator a choice among CPU only, GPU only, an H (output rows) split and an
+// OC (output channels) split between the CPU big cluster and the GPU — hybrid-dimension partitioning —
+// with the CPU share from the latency predictor (the cost model): the share f that balances
+// t_cpu(f) = t_gpu(1 − f), found by bisection. Operator chains: consecutive H-split operators share
+// one ratio, so each processor keeps its rows from one operator to the next and no synchronisation or
+// exchange happens inside the chain (evaluatePlan moves nothing when consecutive H parts line up); a
+// chain is cut where an operator cannot be H-split or where switching to another partition is
+// cheaper. The choice per operator is a dynamic programme along the topological order whose step
+// cost is the operator's span (slowest part) plus the data-sharing cost — sync and transfer of the
+// shares the chosen partition needs from where its producers left them — priced as evaluatePlan
+// prices it. The result is checked with evaluatePlan against running everything on the faster of the
+// two processors, and the better one is returned.
+//
+// Simplifications: (1) the latency predictor is the project's cost model, not CoDL's per-kernel
+// regression; (2) the DP state is the previous operator's partition; inputs from further back (skip
+// connections) take the partition on the DP path behind that state; (3) halo rows a chain recomputes
+// (CoDL bounds chain length by them) are not modelled — evaluatePlan does not charge them either;
+// (4) one CPU cluster (`cpu-big`, see splitPair); CoDL's hybrid-type data sharing is the cost model's
+// default per-processor dtypes (fp32 CPU, fp16 GPU) with one conversion pass per transfer.
+import type { CostModel, RunContext } from '../../cost/types.js';
+import { dependencies, nodeInputs, topologicalOrder } from '../../graph/dag.js';
+import type { Graph, Node, TensorInfo } from '../../graph/types.js';
+import type { Device, Processor } from '../../hardware/schema.js';
+import { evaluatePlan, homeProcessor } from '../evaluate.js';
+import { makePlan, usableProcessors } from '../make-plan.js';
+import { splitProblem } from '../split-rules.js';
+import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
+import {
+  axisLength,
+  balanceShare,
+  latencyOn,
+  MovePricer,
+  throughputShare,
+  aloneParts,
+  concurrentParts,
+  splitPair,
+  type Region,
+} from './split-helpers.js';
+
+const CITES =
+  'Jia et al., "CoDL: Efficient CPU-GPU Co-execution for Deep Learning Inference on Mobile Devices", ' +
+  'MobiSys 2022';
+
+/** Partition of one operator. */
+const CPU = 0;
+const GPU = 1;
+const HSPLIT = 2;
+const OCSPLIT = 3;
+const MODES = 4;
+type Mode = 0 | 1 | 2 | 3;
+const MODE_NAMES = ['cpu', 'gpu', 'H', 'OC'] as const;
+
+/** Past this many steps back, a skip connection's producer takes its best partition, not the path's. */
+const MAX_WALK_BACK = 256;
+
+interface Option {
+  cpuMs: number;
+  gpuMs: number;
+  /** CPU share (1 for CPU only, 0 for GPU only). */
+  fCpu: number;
+}
+
+const INFEASIBLE: Option = { cpuMs: Infinity, gpuMs: Infinity, fCpu: 0 };
+
+/** CoDL's co-execution plan from the DP alone, with the DP's own latency estimate (before the check). */
+export interface CoExecution {
+  plan: Plan;
+  estimateMs: number;
+  /** Everything on the faster processor of the pair; absent without a usable GPU. */
+  single?: { plan: Plan; proc: string };
+}
+
+export const codl: Strategy = {
+  name: 'codl',
+  cites: CITES,
+  plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
+    const base: RunContext = opts.freqShare !== undefined ? { freqShare: opts.freqShare } : {};
+    const { plan, single } = coExecutionPlan(graph, device, cost, opts);
+    // CoDL never does worse than its own single-processor candidate.
+    if (!single) return plan;
+    const ctx = { context: base };
+    const coMs = evaluatePlan(plan, graph, device, cost, ctx).latencyMs;
+    const singleMs = evaluatePlan(single.plan, graph, device, cost, ctx).latencyMs;
+    if (singleMs < coMs) {
+      single.plan.notes.push(
+        `co-execution predicted ${coMs.toFixed(2)} ms, all on ${single.proc} ${singleMs.toFixed(2)} ms: ` +
+          `kept ${single.proc}`,
+      );
+      return single.plan;
+    }
+    plan.notes.push(`predicted ${coMs.toFixed(2)} ms vs ${singleMs.toFixed(2)} ms all on ${single.proc}`);
+    return plan;
+  },
+};
+
+export function coExecutionPlan(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  opts: PlanOptions = {},
+): CoExecution {
+  const { cpu, gpu } = splitPair(device, opts);
+  const base: RunContext = opts.freqShare !== undefined ? { freqShare: opts.freqShare } : {};
+  const deps = dependencies(graph);
+  const order = topologicalOrder(graph, deps);
+  const nodes = order.map((i) => graph.nodes[i]);
+  const n = nodes.length;
+  const home = homeProcessor(device);
+  const outputs = new Set(graph.outputs);
+
+  // Latency options per operator and partition, costed once.
+  const options: Option[][] = nodes.map((node) => costOptions(node, graph, cpu, gpu, cost, base));
+  const runLength = chainRatios(nodes, graph, options, cpu, gpu, cost, base);
+
+  const pricer = new MovePricer(device, cost);
+  const positionOf = new Map<number, number>(order.map((i, k) => [i, k]));
+  // Where each operator's output lives, and what it needs of its inputs, per partition (fixed shares).
+  const gpuId = gpu?.id ?? cpu.id;
+  const heldOf = options.map((o) => o.map((opt, m) => heldRegions(m as Mode, opt.fCpu, cpu.id, gpuId)));
+  const needsOf = options.map((o) => o.map((opt, m) => neededRegions(m as Mode, opt.fCpu, cpu.id, gpuId)));
+  const homeRegions = [wholeOn(home.id)];
+
+  // DP over the topological order; state = partition of the operator at position k.
+  const value: Float64Array[] = nodes.map(() => new Float64Array(MODES).fill(Infinity));
+  const back: Int8Array[] = nodes.map(() => new Int8Array(MODES).fill(-1));
+  /** Partition of the operator at position p on the DP path ending in state s at position k. */
+  const modeOnPath = (k: number, s: number, p: number): number => {
+    if (k - p > MAX_WALK_BACK) return argmin(value[p]);
+    let state = s;
+    for (let j = k; j > p; j--) state = back[j][state];
+    return state;
+  };
+
+  for (let k = 0; k < n; k++) {
+    const node = nodes[k];
+    const inputs = tensorInputs(node, graph);
+    const prevStates = k === 0 ? [-1] : [0, 1, 2, 3].filter((s) => Number.isFinite(value[k - 1][s]));
+    for (const s of prevStates) {
+      // Where each input is held, given the path behind state s.
+      const sources = inputs.map(({ tensor, producer }) => {
+        if (producer === undefined) return { tensor, regions: homeRegions };
+        const p = positionOf.get(producer) ?? 0;
+        const mode = modeOnPath(k - 1, s, p) as Mode;
+        return { tensor, regions: heldOf[p][mode] };
+      });
+      const before = k === 0 ? 0 : value[k - 1][s];
+      for (let m = 0 as Mode; m < MODES; m = (m + 1) as Mode) {
+        const opt = options[k][m];
+        if (!Number.isFinite(opt.cpuMs) || !Number.isFinite(opt.gpuMs)) continue;
+        const needs = needsOf[k][m];
+        let cpuReady = 0;
+        let gpuReady = 0;
+        for (const src of sources) {
+          if (opt.cpuMs > 0) {
+            cpuReady = Math.max(cpuReady, pricer.arrivalMs(src.tensor, src.regions, needs, cpu.id));
+          }
+          if (gpu && opt.gpuMs > 0) {
+            gpuReady = Math.max(gpuReady, pricer.arrivalMs(src.tensor, src.regions, needs, gpu.id));
+          }
+        }
+        let span = Math.max(
+          opt.cpuMs > 0 ? cpuReady + opt.cpuMs : 0,
+          opt.gpuMs > 0 ? gpuReady + opt.gpuMs : 0,
+        );
+        // Graph outputs go back to the app's CPU.
+        for (const out of node.outputs) {
+          const t = outputs.has(out) ? graph.tensors.get(out) : undefined;
+          if (!t) continue;
+          span += pricer.arrivalMs(t, heldOf[k][m], homeRegions, home.id);
+        }
+        const total = before + span;
+        if (total < value[k][m]) {
+          value[k][m] = total;
+          back[k][m] = s;
+        }
+      }
+    }
+  }
+
+  const placements: Record<string, Placement> = {};
+  const counts = [0, 0, 0, 0];
+  let unrunnable = 0;
+  const estimateMs = n > 0 ? Math.min(...value[n - 1]) : 0;
+  if (n > 0 && Number.isFinite(Math.min(...value[n - 1]))) {
+    let state = argmin(value[n - 1]);
+    const modes = new Array<Mode>(n);
+    for (let k = n - 1; k >= 0; k--) {
+      modes[k] = state as Mode;
+      state = back[k][state];
+    }
+    rebalanceChains(nodes, graph, modes, options, runLength, cpu, gpu, cost, base);
+    nodes.forEach((node, k) => {
+      counts[modes[k]]++;
+      placements[node.id] = placementFor(modes[k], options[k][modes[k]], cpu, gpu);
+    });
+  } else {
+    // Some operator runs on neither processor of the pair: place per operator, any usable processor.
+    const usable = usableProcessors(device, opts);
+    for (const [k, node] of nodes.entries()) {
+      const opt = options[k];
+      const mode: Mode =
+        Number.isFinite(opt[GPU].gpuMs) && opt[GPU].gpuMs < opt[CPU].cpuMs
+          ? GPU
+          : Number.isFinite(opt[CPU].cpuMs)
+            ? CPU
+            : GPU;
+      if (Number.isFinite(opt[mode].cpuMs) && Number.isFinite(opt[mode].gpuMs)) {
+        counts[mode]++;
+        placements[node.id] = placementFor(mode, opt[mode], cpu, gpu);
+      } else {
+        unrunnable++;
+        const any = usable.find((p) => Number.isFinite(cost.opLatencyMs(node, graph, p, base)));
+        placements[node.id] = { proc: (any ?? cpu).id };
+      }
+    }
+  }
+
+  const chains = countChains(nodes, placements);
+  const notes: string[] = [];
+  if (!gpu) notes.push(`no usable GPU on ${device.id}: every operator runs on ${cpu.id}`);
+  notes.push(
+    `partitions: ${MODE_NAMES.map((name, m) => `${name} ${counts[m]}`).join(', ')}; ` +
+      `${chains.count} H chains (longest ${chains.longest} operators)`,
+  );
+  if (unrunnable > 0) notes.push(`${unrunnable} operators run on neither ${cpu.id} nor the GPU`);
+  const plan = makePlan(graph, device, 'codl', placements, { objective: opts.objective ?? 'latency', notes });
+  const single = fasterSingle(graph, device, cost, nodes, options, cpu, gpu, opts);
+  return single ? { plan, estimateMs, single } : { plan, estimateMs };
+}
+
+function costOptions(
+  node: Node,
+  graph: Graph,
+  cpu: Processor,
+  gpu: Processor | undefined,
+  cost: CostModel,
+  base: RunContext,
+): Option[] {
+  const cpuMs = latencyOn(node, graph, cpu, cost, base);
+  const gpuMs = latencyOn(node, graph, gpu, cost, base);
+  const out: Option[] = [
+    Number.isFinite(cpuMs) ? { cpuMs, gpuMs: 0, fCpu: 1 } : INFEASIBLE,
+    Number.isFinite(gpuMs) ? { cpuMs: 0, gpuMs, fCpu: 0 } : INFEASIBLE,
+    INFEASIBLE,
+    INFEASIBLE,
+  ];
+  if (!gpu || !Number.isFinite(cpuMs) || !Number.isFinite(gpuMs)) return out;
+  if (splitProblem(node, graph, 'OC', 2) === undefined) {
+    // Balance on the parts alone (cheap), then price them running together.
+    const parts = (f: number): { cpuMs: number; gpuMs: number } =>
+      aloneParts(node, graph, cpu, gpu, cost, base, 'OC', f);
+    const f = balanceShare(parts, axisLength(node, graph, 'OC'), throughputShare(cpuMs, gpuMs));
+    out[OCSPLIT] = { ...concurrentParts(node, graph, cpu, gpu, cost, base, 'OC', f), fCpu: f };
+  }
+  // H options are filled per chain (chainRatios): a marker that H is possible.
+  if (splitProblem(node, graph, 'H', 2) === undefined) out[HSPLIT] = { cpuMs: 0, gpuMs: 0, fCpu: -1 };
+  return out;
+}
+
+/** H-split latencies of one operator at CPU share f, the parts running together. */
+function hParts(
+  node: Node,
+  graph: Graph,
+  cpu: Processor,
+  gpu: Processor,
+  cost: CostModel,
+  base: RunContext,
+  f: number,
+): { cpuMs: number; gpuMs: number } {
+  return concurrentParts(node, graph, cpu, gpu, cost, base, 'H', f);
+}
+
+/** One CPU share for a run of operators: balances the run's summed CPU and GPU times. */
+function chainShare(
+  run: number[],
+  nodes: Node[],
+  options: Option[][],
+  graph: Graph,
+  cpu: Processor,
+  gpu: Processor,
+  cost: CostModel,
+  base: RunContext,
+): number {
+  const rows = Math.max(...run.map((k) => axisLength(nodes[k], graph, 'H')));
+  let cpuWholeMs = 0;
+  let gpuWholeMs = 0;
+  for (const k of run) {
+    cpuWholeMs += options[k][CPU].cpuMs;
+    gpuWholeMs += options[k][GPU].gpuMs;
+  }
+  const guess = throughputShare(cpuWholeMs, gpuWholeMs);
+  return balanceShare(
+    (f) => {
+      let cpuMs = 0;
+      let gpuMs = 0;
+      for (const k of run) {
+        const t = aloneParts(nodes[k], graph, cpu, gpu, cost, base, 'H', f);
+        cpuMs += t.cpuMs;
+        gpuMs += t.gpuMs;
+      }
+      return { cpuMs, gpuMs };
+    },
+    rows,
+    guess,
+  );
+}
+
+/** Candidate chains: maximal runs of consecutive H-splittable operators, each with one shared ratio. */
+function chainRatios(
+  nodes: Node[],
+  graph: Graph,
+  options: Option[][],
+  cpu: Processor,
+  gpu: Processor | undefined,
+  cost: CostModel,
+  base: RunContext,
+): Int32Array {
+  // Length of the candidate run starting at each position (0 elsewhere).
+  const runLength = new Int32Array(nodes.length);
+  if (!gpu) return runLength;
+  let k = 0;
+  while (k < nodes.length) {
+    if (options[k][HSPLIT].fCpu !== -1) {
+      k++;
+      continue;
+    }
+    const run: number[] = [];
+    while (k < nodes.length && options[k][HSPLIT].fCpu === -1) run.push(k++);
+    runLength[run[0]] = run.length;
+    const f = chainShare(run, nodes, options, graph, cpu, gpu, cost, base);
+    for (const j of run)
+      options[j][HSPLIT] = { ...hParts(nodes[j], graph, cpu, gpu, cost, base, f), fCpu: f };
+  }
+  return runLength;
+}
+
+/** The chains the DP kept may be shorter than the candidate runs: give each its own balanced ratio. */
+function rebalanceChains(
+  nodes: Node[],
+  graph: Graph,
+  modes: Mode[],
+  options: Option[][],
+  runLength: Int32Array,
+  cpu: Processor,
+  gpu: Processor | undefined,
+  cost: CostModel,
+  base: RunContext,
+): void {
+  if (!gpu) return;
+  let k = 0;
+  while (k < nodes.length) {
+    if (modes[k] !== HSPLIT) {
+      k++;
+      continue;
+    }
+    const run: number[] = [];
+    while (k < nodes.length && modes[k] === HSPLIT) run.push(k++);
+    if (runLength[run[0]] === run.length) continue; // the whole candidate run: already balanced
+    const f = chainShare(run, nodes, options, graph, cpu, gpu, cost, base);
+    for (const j of run)
+      options[j][HSPLIT] = { ...hParts(nodes[j], graph, cpu, gpu, cost, base, f), fCpu: f };
+  }
+}
+
+function placementFor(mode: Mode, opt: Option, cpu: Processor, gpu: Processor | undefined): Placement {
+  if (mode === CPU || !gpu) return { proc: cpu.id };
+  if (mode === GPU) return { proc: gpu.id };
+  return {
+    split: {
+      axis: mode === HSPLIT ? 'H' : 'OC',
+      parts: [
+        { proc: cpu.id, fraction: opt.fCpu },
+        { proc: gpu.id, fraction: 1 - opt.fCpu },
+      ],
+    },
+  };
+}
+
+function wholeOn(proc: string): Region {
+  return { proc, axis: 'all', lo: 0, hi: 1 };
+}
+
+/** Where an operator's output lives under a partition. */
+function heldRegions(mode: Mode, f: number, cpu: string, gpu: string): Region[] {
+  switch (mode) {
+    case CPU:
+      return [wholeOn(cpu)];
+    case GPU:
+      return [wholeOn(gpu)];
+    case HSPLIT:
+      return [
+        { proc: cpu, axis: 'H', lo: 0, hi: f },
+        { proc: gpu, axis: 'H', lo: f, hi: 1 },
+      ];
+    default:
+      return [
+        { proc: cpu, axis: 'C', lo: 0, hi: f },
+        { proc: gpu, axis: 'C', lo: f, hi: 1 },
+      ];
+  }
+}
+
+/** What an operator needs of each input under a partition: an H part its rows, the others all of it. */
+function neededRegions(mode: Mode, f: number, cpu: string, gpu: string): Region[] {
+  switch (mode) {
+    case CPU:
+      return [wholeOn(cpu)];
+    case GPU:
+      return [wholeOn(gpu)];
+    case HSPLIT:
+      return [
+        { proc: cpu, axis: 'H', lo: 0, hi: f },
+        { proc: gpu, axis: 'H', lo: f, hi: 1 },
+      ];
+    default:
+      return [wholeOn(cpu), wholeOn(gpu)];
+  }
+}
+
+/** Non-constant input tensors of a node with the index of their producer (undefined: graph input). */
+function tensorInputs(node: Node, graph: Graph): { tensor: TensorInfo; producer: number | undefined }[] {
+  const out: { tensor: TensorInfo; producer: number | undefined }[] = [];
+  const seen = new Set<string>();
+  for (const name of nodeInputs(node)) {
+    const t = name ? graph.tensors.get(name) : undefined;
+    if (!t || t.constant || seen.has(name)) continue;
+    seen.add(name);
+    out.push({ tensor: t, producer: producerIndex(graph, name) });
+  }
+  return out;
+}
+
+const producerCache = new WeakMap<Graph, Map<string, number>>();
+
+function producerIndex(graph: Graph, tensor: string): number | undefined {
+  let map = producerCache.get(graph);
+  if (!map) {
+    map = dependencies(graph).producer;
+    producerCache.set(graph, map);
+  }
+  return map.get(tensor);
+}
+
+function argmin(values: Float64Array): number {
+  let best = 0;
+  for (let s = 1; s < values.length; s++) if (values[s] < values[best]) best = s;
+  return best;
+}
+
+function countChains(
+  nodes: Node[],
+  placements: Record<string, Placement>,
+): { count: number; longest: number } {
+  let count = 0;
+  let longest = 0;
+  let run = 0;
+  for (const node of nodes) {
+    const p = placements[node.id];
+    if ('split' in p && p.split.axis === 'H') {
+      if (run === 0) count++;
+      run++;
+      longest = Math.max(longest, run);
+    } else run = 0;
+  }
+  return { count, longest };
+}
+
+/**
+ * Everything on the faster processor of the pair (by summed operator latency), with operators it
+ * cannot run on the other one.
+ */
+function fasterSingle(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  nodes: Node[],
+  options: Option[][],
+  cpu: Processor,
+  gpu: Processor | undefined,
+  opts: PlanOptions,
+): { plan: Plan; proc: string } | undefined {
+  if (!gpu) return undefined;
+  let cpuMs = 0;
+  let gpuMs = 0;
+  options.forEach((opt) => {
+    cpuMs += Number.isFinite(opt[CPU].cpuMs) ? opt[CPU].cpuMs : opt[GPU].gpuMs;
+    gpuMs += Number.isFinite(opt[GPU].gpuMs) ? opt[GPU].gpuMs : opt[CPU].cpuMs;
+  });
+  const main = gpuMs <= cpuMs ? gpu : cpu;
+  const other = main === gpu ? cpu : gpu;
+  const placements: Record<string, Placement> = {};
+  const fallbacks: string[] = [];
+  for (const [k, node] of nodes.entries()) {
+    const runsOnMain =
+      main === gpu ? Number.isFinite(options[k][GPU].gpuMs) : Number.isFinite(options[k][CPU].cpuMs);
+    placements[node.id] = { proc: (runsOnMain ? main : other).id };
+    if (!runsOnMain) fallbacks.push(node.id);
+  }
+  const plan = makePlan(graph, device, 'codl', placements, {
+    objective: opts.objective ?? 'latency',
+    notes: [`all operators on ${main.id}${fallbacks.length ? `, ${fallbacks.length} on ${other.id}` : ''}`],
+    ...(fallbacks.length && main === gpu ? { fallbacks } : {}),
+  });
+  return { plan, proc: main.id };
+}
