@@ -336,9 +336,10 @@ function withContention(
 
 /**
  * The part of `t` a transfer moves: the same rank (layout conversions depend on it), with the
- * outermost dimension that can absorb the share scaled down.
+ * outermost dimension that can absorb the share scaled down. Strategies price moves with it too, so
+ * their estimates agree with this judge.
  */
-function shareOf(t: TensorInfo, share: number): TensorInfo {
+export function shareOf(t: TensorInfo, share: number): TensorInfo {
   if (share >= 1 - 1e-9 || !t.shape) return t;
   const dims = t.shape.map((d) => (typeof d === 'number' ? d : 1));
   const axis = dims.findIndex((d) => d > 1);

@@ -8,6 +8,7 @@ import { numel, tensorBytes } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { homeProcessor } from '../evaluate.js';
 import type { Objective, PlanOptions } from '../types.js';
+import { shareOf } from '../evaluate.js';
 
 /** The run context a strategy plans for (frequency share from the options). */
 export function planContext(opts: PlanOptions = {}): RunContext | undefined {
@@ -52,12 +53,7 @@ export function latencyTable(
   });
 }
 
-/** The tensor as evaluatePlan moves it (flattened to its element count), so prices agree with the judge. */
-export function movedTensor(t: TensorInfo): TensorInfo {
-  return { ...t, shape: [Math.max(1, Math.round(numel(t.shape) ?? 0))] };
-}
-
-// Move times per cost model, by what they depend on once flattened: dtype, element count, the two ends.
+// Move times per cost model, by what they depend on: dtype, shape, the two ends.
 const moveCache = new WeakMap<CostModel, Map<string, number>>();
 
 /** Sync + transfer time of moving `t` from one processor to another (0 when they are the same). */
@@ -65,8 +61,8 @@ export function moveMs(cost: CostModel, t: TensorInfo, from: Processor, to: Proc
   if (from.id === to.id) return 0;
   let cache = moveCache.get(cost);
   if (!cache) moveCache.set(cost, (cache = new Map()));
-  const moved = movedTensor(t);
-  const key = `${moved.dtype}|${numel(moved.shape) ?? 0}|${from.id}|${to.id}`;
+  const moved = shareOf(t, 1);
+  const key = `${moved.dtype}|${moved.shape?.join('x') ?? '?'}|${from.id}|${to.id}`;
   let ms = cache.get(key);
   if (ms === undefined) {
     ms = cost.syncMs(from, to) + cost.transferMs(moved, from, to);
@@ -78,7 +74,7 @@ export function moveMs(cost: CostModel, t: TensorInfo, from: Processor, to: Proc
 /** Energy of that move (J), 0 on the same processor. */
 export function moveEnergyJ(cost: CostModel, t: TensorInfo, from: Processor, to: Processor): number {
   if (from.id === to.id) return 0;
-  return cost.transferEnergyJ(movedTensor(t), from, to);
+  return cost.transferEnergyJ(shareOf(t, 1), from, to);
 }
 
 /**

@@ -3,11 +3,11 @@
 // two placements costs — priced the way evaluatePlan prices it (sync + transfer of the share moved).
 import type { CostModel, RunContext } from '../../cost/types.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
-import { numel } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { usableProcessors } from '../make-plan.js';
 import { splitTrafficBytes } from '../split-rules.js';
 import type { PlanOptions, SplitAxis } from '../types.js';
+import { shareOf } from '../evaluate.js';
 
 /** The CPU cluster and GPU a split strategy divides work between (both papers pair exactly these). */
 export interface SplitPair {
@@ -203,8 +203,7 @@ export class MovePricer {
     const from = this.procs.get(fromId);
     const to = this.procs.get(toId);
     if (!from || !to) return 0;
-    const elements = Math.max(1, Math.round((numel(t.shape) ?? 0) * share));
-    const moved: TensorInfo = { ...t, shape: [elements] };
+    const moved = shareOf(t, share);
     const ms = this.cost.syncMs(from, to) + this.cost.transferMs(moved, from, to);
     perTensor.set(key, ms);
     return ms;
