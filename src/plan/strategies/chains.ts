@@ -4,7 +4,7 @@
 import type { CostModel, RunContext } from '../../cost/types.js';
 import { dependencies, nodeInputs, topologicalOrder, type Dependencies } from '../../graph/dag.js';
 import type { Graph, TensorInfo } from '../../graph/types.js';
-import { numel, tensorBytes } from '../../graph/types.js';
+import { tensorBytes } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { homeProcessor } from '../evaluate.js';
 import type { Objective, PlanOptions } from '../types.js';
