@@ -22,6 +22,15 @@ const row = (s: FidelitySummary): string =>
 // Written as prettier formats it, so that `npm run lint` stays clean after a refit.
 const prettierOptions = { ...(await resolveConfig(outDir)), parser: 'json' };
 
+/** The parameters forward selection added beyond the mode's multipliers. */
+function extras(f: PhoneCalibration['fit'][number]): string {
+  const dtypes = Object.entries(f.dtypeFactors ?? {}).map(
+    ([d, k]) => `  ${d}: conv ×${k.conv.toFixed(3)} other ×${k.other.toFixed(3)}`,
+  );
+  const share = f.activationDramShare === undefined ? '' : `  actDRAM ${f.activationDramShare.toFixed(3)}`;
+  return dtypes.join('') + share;
+}
+
 const fitted = new Map<string, PhoneCalibration>();
 for (const id of phoneDevices()) {
   const cal = fitPhone(id);
@@ -30,7 +39,7 @@ for (const id of phoneDevices()) {
   for (const f of cal.fit) {
     const m = f.multipliers;
     console.log(
-      `${id.padEnd(9)} ${f.processor.padEnd(8)} ${f.mode.padEnd(19)} conv ×${m.conv.toFixed(3)}  other ×${m.other.toFixed(3)}  dispatch ×${m.dispatch.toFixed(3)}  (train ${f.trainPoints.length}, held out ${f.heldOutPoints.length})`,
+      `${id.padEnd(9)} ${f.processor.padEnd(8)} ${f.mode.padEnd(19)} conv ×${m.conv.toFixed(3)}  other ×${m.other.toFixed(3)}  dispatch ×${m.dispatch.toFixed(3)}${extras(f)}  (train ${f.trainPoints.length}, held out ${f.heldOutPoints.length})`,
     );
   }
 }

@@ -14,8 +14,17 @@
 //                from compute, and freeing it lets it absorb unrelated misfit.
 //   GPU/NPU/DSP: n ≥ 6 → conv, other, dispatch;  3–5 → one efficiency multiplier and dispatch;
 //                ≤ 2 → one "speed" factor s (efficiencies × s, dispatch ÷ s).
+// Beyond these, two kinds of parameter are added only where the training data support them (greedy
+// forward selection on the small-sample Akaike criterion AICc, see aicc()):
+//   dtype factor × the efficiencies of runs in one compute dtype, stored as a "<id>:<dtype>" entry
+//              (runtimes reach different shares of each dtype's catalog peak: Paddle Lite's int8 CPU
+//              kernels run ~2× its fp32 ones, not the 4× that SDOT's peak implies). Candidates: every
+//              dtype with ≥ MIN_DTYPE_POINTS training points other than the reference dtype (most
+//              training points; ties → the processor's default compute dtype); scope conv, other or
+//              both, a dtype's own parameters always fewer than its points.
+//   activationDramShare (accelerators only), starting from its kind default (defaults.ts).
 // Objective: least squares of ln(predicted / published) over the training points plus a small ridge
-// (REG_WEIGHT) on the log multipliers, which keeps a multiplier the data cannot see at its default.
+// (REG_WEIGHT) on the log parameters, which keeps a parameter the data cannot see at its default.
 // Predicted whole-model latency = Σ opLatencyMs over the runtime graph on the processor, in the dtype
 // and thread count the benchmark used; nodes the processor cannot run fall back to the device's CPU
 // (plus the transfers there and back), as the frameworks' delegates do.
@@ -26,15 +35,15 @@
 // descent, fixed order), so refitting reproduces the files.
 import { z } from 'zod';
 import { HeteroError } from '../errors.js';
-import type { Graph, OpCategory } from '../graph/types.js';
+import type { DType, Graph, OpCategory } from '../graph/types.js';
 import { getDevice } from '../hardware/catalog.js';
 import { DTYPE_NAMES, OP_CATEGORY_NAMES, type Device, type Processor } from '../hardware/schema.js';
-import { defaultProcessorParams } from './defaults.js';
+import { defaultComputeDType, defaultProcessorParams } from './defaults.js';
 import { efficiencyAt } from './efficiency.js';
 import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
 import { loadPublishedDataset, publishedModelGraph, type PublishedPoint } from './published.js';
-import { compileProcessor, nodeInfo } from './roofline.js';
+import { compileProcessor, nodeInfo, type CompiledProcessor } from './roofline.js';
 import type { DeviceCostParams, EfficiencyCurve, ProcessorCostParams, RunContext } from './types.js';
 import sd855 from './calibrations/sd855.json' with { type: 'json' };
 import sd865 from './calibrations/sd865.json' with { type: 'json' };
@@ -58,6 +67,18 @@ const GRID_STEP = 0.25;
 const LOCAL_HALF_WIDTH = 0.5;
 const GOLDEN_ITERATIONS = 40;
 const MAX_SWEEPS = 25;
+/**
+ * Run-to-run spread of a published latency (ln units, ≈ 3%): a fit closer than this is not evidence
+ * for an extra parameter, so AICc never sees a squared error below it per point (assumption).
+ */
+const NOISE_LN = Math.log(1.03);
+/**
+ * Training points a compute dtype needs before it may get its own factors. With two, both Paddle Lite
+ * int8 training points per phone are MobileNetV2/V3 (int8 ≈ 1.7× fp32), while MobileNetV1/ResNet-50
+ * run ≈ 2.4× fp32: a factor fitted on two points of one model family did not transfer (held-out int8
+ * MAPE rose), so two points are not taken as support for a dtype-wide parameter.
+ */
+const MIN_DTYPE_POINTS = 3;
 
 /** Which multipliers are free (see the header). */
 export type FitMode = 'conv+other' | 'eff' | 'conv+other+dispatch' | 'eff+dispatch' | 'speed';
@@ -183,7 +204,9 @@ export function predictPoint(model: AnalyticCostModel, p: PublishedPoint): Whole
 interface NodeTerm {
   dispatchMs: number;
   computeMs: number;
-  memoryMs: number;
+  /** Memory time = memoryWeightMs + memoryPerShareMs × activationDramShare. */
+  memoryWeightMs: number;
+  memoryPerShareMs: number;
   efficiency: number;
   paddedFlops: number;
   category: OpCategory;
@@ -192,11 +215,12 @@ interface NodeTerm {
 
 interface PointTerms {
   point: PublishedPoint;
+  dtype: DType;
   nodes: NodeTerm[];
   constantMs: number;
 }
 
-function pointTerms(model: AnalyticCostModel, p: PublishedPoint): PointTerms {
+function pointTerms(model: AnalyticCostModel, p: PublishedPoint, baseShare: number): PointTerms {
   const graph = publishedModelGraph(p.model, p.inputShape);
   const proc = processorOf(model.device, p.processor);
   const ctx = pointContext(p);
@@ -209,26 +233,30 @@ function pointTerms(model: AnalyticCostModel, p: PublishedPoint): PointTerms {
       continue;
     }
     const info = nodeInfo(node, graph);
+    // Split the memory time between weights and activations by their DRAM bytes (same bandwidth).
+    const activationBytes = info.bytes - info.paramBytes;
+    const dramBytes = info.paramBytes + activationBytes * baseShare;
+    const perByteMs = dramBytes > 0 ? b.memoryMs / dramBytes : 0;
     nodes.push({
       dispatchMs: b.dispatchMs,
       computeMs: b.computeMs,
-      memoryMs: b.memoryMs,
+      memoryWeightMs: perByteMs * info.paramBytes,
+      memoryPerShareMs: perByteMs * activationBytes,
       efficiency: b.efficiency,
       paddedFlops: b.paddedFlops,
       category: info.category,
       op: info.op,
     });
   }
-  return { point: p, nodes, constantMs };
+  return { point: p, dtype: p.dtype, nodes, constantMs };
 }
 
 function predictFromTerms(
   terms: PointTerms,
-  proc: Processor,
-  base: ProcessorCostParams,
-  m: Multipliers,
+  cp: CompiledProcessor,
+  dispatchFactor: number,
+  activationDramShare: number,
 ): number {
-  const cp = compileProcessor(proc, applyMultipliers(base, m));
   let ms = terms.constantMs;
   for (const t of terms.nodes) {
     let compute = 0;
@@ -236,7 +264,8 @@ function predictFromTerms(
       const eff = efficiencyAt(cp.opCurves.get(t.op) ?? cp.curves[t.category], t.paddedFlops);
       compute = (t.computeMs * t.efficiency) / eff;
     }
-    ms += t.dispatchMs * m.dispatch + (compute > t.memoryMs ? compute : t.memoryMs);
+    const memory = t.memoryWeightMs + t.memoryPerShareMs * activationDramShare;
+    ms += t.dispatchMs * dispatchFactor + (compute > memory ? compute : memory);
   }
   return ms;
 }
@@ -309,10 +338,102 @@ export interface ProcessorFit {
   processor: string;
   mode: FitMode;
   multipliers: Multipliers;
+  /**
+   * Per compute dtype with its own "<id>:<dtype>" entry: factors on the conv and other efficiencies
+   * relative to the mode's multipliers (selected by AICc; a factor not selected is 1).
+   */
+  dtypeFactors?: Partial<Record<DType, DTypeFactors>>;
+  /** Fitted activationDramShare (absent: the kind default was kept). */
+  activationDramShare?: number;
   trainPoints: string[];
   heldOutPoints: string[];
   /** Objective at the optimum: mean squared ln error over the training points (ridge excluded). */
   trainMeanSquaredLogError: number;
+}
+
+export interface DTypeFactors {
+  conv: number;
+  other: number;
+}
+
+/**
+ * A parameter beyond the mode's multipliers that forward selection may free: a dtype factor on the
+ * conv efficiencies, the other efficiencies or all of them (one coordinate each), or the share.
+ */
+type Extra = { kind: 'dtype'; dtype: DType; scope: 'all' | 'conv' | 'other' } | { kind: 'share' };
+
+const sameExtra = (a: Extra, b: Extra): boolean =>
+  a.kind === 'share' ? b.kind === 'share' : b.kind === 'dtype' && a.dtype === b.dtype && a.scope === b.scope;
+
+/** A dtype's own parameters stay fewer than its training points; 'all' excludes the other scopes. */
+function admissible(chosen: readonly Extra[], c: Extra, train: readonly PublishedPoint[]): boolean {
+  if (c.kind === 'share') return !chosen.some((e) => e.kind === 'share');
+  const mine = chosen.filter((e) => e.kind === 'dtype' && e.dtype === c.dtype);
+  if (mine.some((e) => sameExtra(e, c) || (e.kind === 'dtype' && (e.scope === 'all' || c.scope === 'all'))))
+    return false;
+  return mine.length + 1 < train.filter((p) => p.dtype === c.dtype).length;
+}
+
+/**
+ * Small-sample Akaike criterion of a least-squares fit with k free parameters on n points
+ * (Hurvich & Tsai 1989): n·ln(SSE/n) + 2k + 2k(k+1)/(n−k−1); Infinity when n ≤ k + 1.
+ */
+export function aicc(sse: number, n: number, k: number): number {
+  if (n - k - 1 <= 0) return Infinity;
+  const floor = n * NOISE_LN * NOISE_LN;
+  return n * Math.log(Math.max(sse, floor) / n) + 2 * k + (2 * k * (k + 1)) / (n - k - 1);
+}
+
+/** The dtype the mode's multipliers are fitted on: most training points, ties → the default. */
+function referenceDType(proc: Processor, train: readonly PublishedPoint[]): DType {
+  const counts = new Map<DType, number>();
+  for (const p of train) counts.set(p.dtype, (counts.get(p.dtype) ?? 0) + 1);
+  const preferred = defaultComputeDType(proc);
+  let best: DType = preferred;
+  let bestCount = counts.get(preferred) ?? 0;
+  for (const [d, c] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (c > bestCount) {
+      best = d;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+/** `base` with the mode's multipliers and a dtype's factors on top. */
+function dtypeParams(
+  base: ProcessorCostParams,
+  m: Multipliers,
+  f: DTypeFactors | undefined,
+): ProcessorCostParams {
+  return f
+    ? applyMultipliers(base, { ...m, conv: m.conv * f.conv, other: m.other * f.other })
+    : applyMultipliers(base, m);
+}
+
+/** Coordinate descent from zero over `dims` ln-coordinates; returns the optimum. */
+function minimize(dims: number, total: (x: readonly number[]) => number): number[] {
+  const x = new Array<number>(dims).fill(0);
+  for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+    let moved = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = minimize1d((vi) => total(x.map((xj, j) => (j === i ? vi : xj))), x[i]!, sweep === 0);
+      moved = Math.max(moved, Math.abs(v - x[i]!));
+      x[i] = v;
+    }
+    if (moved < 1e-9) break;
+  }
+  return x;
+}
+
+/** Everything one fit of a processor determines. */
+interface Solution {
+  multipliers: Multipliers;
+  dtypeFactors: Map<DType, DTypeFactors>;
+  activationDramShare: number;
+  /** Σ ln² error over the training points. */
+  sse: number;
+  x: number[];
 }
 
 /** Fits one processor's multipliers on `train` points (all of that device and processor). */
@@ -321,48 +442,109 @@ export function fitProcessor(
   processorId: string,
   train: readonly PublishedPoint[],
   otherParams: DeviceCostParams,
-): { params: ProcessorCostParams; fit: Omit<ProcessorFit, 'heldOutPoints'> } {
+): { params: Record<string, ProcessorCostParams>; fit: Omit<ProcessorFit, 'heldOutPoints'> } {
   const proc = processorOf(device, processorId);
   const base = defaultProcessorParams(proc);
+  const baseShare = compileProcessor(proc, base).activationDramShare;
   // Terms at the base parameters; the rest of the device (fallback CPU) as fitted so far.
   const baseModel = createCostModel(device, {
     ...otherParams,
     processors: { ...otherParams.processors, [processorId]: base },
   });
-  const terms = train.map((p) => pointTerms(baseModel, p));
+  const terms = train.map((p) => pointTerms(baseModel, p, baseShare));
   const mode = fitModeFor(proc.kind, train.length);
-  const loss = (x: readonly number[]): { data: number; total: number } => {
-    const m = multipliersOf(mode, x);
-    let data = 0;
-    for (const t of terms) {
-      const e = Math.log(predictFromTerms(t, proc, base, m) / t.point.latencyMs);
-      data += e * e;
-    }
-    let ridge = 0;
-    for (const v of x) ridge += v * v;
-    return { data, total: data + REG_WEIGHT * ridge };
+  const nBase = FREE_COORDS[mode];
+
+  const solve = (extras: readonly Extra[]): Solution => {
+    const decode = (x: readonly number[]): Omit<Solution, 'sse' | 'x'> => {
+      const dtypeFactors = new Map<DType, DTypeFactors>();
+      let share = baseShare;
+      extras.forEach((e, i) => {
+        const v = Math.exp(x[nBase + i]!);
+        if (e.kind === 'share') {
+          share = Math.min(1, baseShare * v);
+          return;
+        }
+        const f = dtypeFactors.get(e.dtype) ?? { conv: 1, other: 1 };
+        if (e.scope !== 'other') f.conv = v;
+        if (e.scope !== 'conv') f.other = v;
+        dtypeFactors.set(e.dtype, f);
+      });
+      return { multipliers: multipliersOf(mode, x), dtypeFactors, activationDramShare: share };
+    };
+    const sseOf = (x: readonly number[]): number => {
+      const d = decode(x);
+      const compiled = new Map<DType, CompiledProcessor>();
+      let sse = 0;
+      for (const t of terms) {
+        let cp = compiled.get(t.dtype);
+        if (!cp) {
+          cp = compileProcessor(proc, dtypeParams(base, d.multipliers, d.dtypeFactors.get(t.dtype)));
+          compiled.set(t.dtype, cp);
+        }
+        const e = Math.log(
+          predictFromTerms(t, cp, d.multipliers.dispatch, d.activationDramShare) / t.point.latencyMs,
+        );
+        sse += e * e;
+      }
+      return sse;
+    };
+    const x = minimize(nBase + extras.length, (xs) => {
+      let ridge = 0;
+      for (const v of xs) ridge += v * v;
+      return sseOf(xs) + REG_WEIGHT * ridge;
+    });
+    return { ...decode(x), sse: sseOf(x), x };
   };
-  const x = new Array<number>(FREE_COORDS[mode]).fill(0);
-  for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
-    let moved = 0;
-    for (let i = 0; i < x.length; i++) {
-      const v = minimize1d((vi) => loss(x.map((xj, j) => (j === i ? vi : xj))).total, x[i]!, sweep === 0);
-      moved = Math.max(moved, Math.abs(v - x[i]!));
-      x[i] = v;
+
+  // Forward selection of extra parameters on AICc (deterministic order, fixed candidates).
+  const ref = referenceDType(proc, train);
+  const candidates: Extra[] = [...new Set(train.map((p) => p.dtype))]
+    .filter((d) => d !== ref && train.filter((p) => p.dtype === d).length >= MIN_DTYPE_POINTS)
+    .sort()
+    .flatMap((dtype) =>
+      (['all', 'conv', 'other'] as const).map((scope): Extra => ({ kind: 'dtype', dtype, scope })),
+    );
+  if (proc.kind !== 'cpu') candidates.push({ kind: 'share' });
+  let chosen: Extra[] = [];
+  let best = solve(chosen);
+  let bestScore = aicc(best.sse, terms.length, nBase);
+  for (;;) {
+    let step: { extras: Extra[]; sol: Solution; score: number } | undefined;
+    for (const c of candidates.filter((e) => admissible(chosen, e, train))) {
+      const extras = [...chosen, c];
+      const sol = solve(extras);
+      const score = aicc(sol.sse, terms.length, nBase + extras.length);
+      if (score < (step?.score ?? bestScore)) step = { extras, sol, score };
     }
-    if (moved < 1e-9) break;
+    if (!step) break;
+    chosen = step.extras;
+    best = step.sol;
+    bestScore = step.score;
   }
-  const multipliers = multipliersOf(mode, x);
-  return {
-    params: applyMultipliers(base, multipliers),
-    fit: {
-      processor: processorId,
-      mode,
-      multipliers,
-      trainPoints: train.map((p) => p.id),
-      trainMeanSquaredLogError: terms.length > 0 ? loss(x).data / terms.length : 0,
-    },
+
+  const m = best.multipliers;
+  const main = { ...applyMultipliers(base, m), activationDramShare: best.activationDramShare };
+  const params: Record<string, ProcessorCostParams> = { [processorId]: main };
+  const dtypeFactors: Partial<Record<DType, DTypeFactors>> = {};
+  for (const [dtype, f] of [...best.dtypeFactors].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    dtypeFactors[dtype] = f;
+    params[`${processorId}:${dtype}`] = {
+      ...dtypeParams(base, m, f),
+      activationDramShare: best.activationDramShare,
+      computeDType: dtype,
+    };
+  }
+  const fit: Omit<ProcessorFit, 'heldOutPoints'> = {
+    processor: processorId,
+    mode,
+    multipliers: m,
+    trainPoints: train.map((p) => p.id),
+    trainMeanSquaredLogError: terms.length > 0 ? best.sse / terms.length : 0,
   };
+  if (best.dtypeFactors.size > 0) fit.dtypeFactors = dtypeFactors;
+  if (chosen.some((e) => e.kind === 'share')) fit.activationDramShare = best.activationDramShare;
+  return { params, fit };
 }
 
 /** A calibration file: the contract's DeviceCostParams plus how it was fitted. */
@@ -389,7 +571,7 @@ export function fitPhone(
   for (const id of procIds) {
     const t = train.filter((p) => p.processor === id);
     const { params: pp, fit } = fitProcessor(device, id, t, params);
-    params.processors[id] = pp;
+    Object.assign(params.processors, pp);
     fits.push({ ...fit, heldOutPoints: heldOut.filter((p) => p.processor === id).map((p) => p.id) });
   }
   return { ...params, fit: fits };
@@ -415,6 +597,7 @@ const ProcessorCostParamsSchema = z.strictObject({
   tileChannels: z.number().int().min(1).optional(),
   computeDType: z.enum(DTYPE_NAMES).optional(),
   layout: z.enum(['NCHW', 'NHWC', 'PHWC4']).optional(),
+  activationDramShare: z.number().gt(0).max(1).optional(),
 });
 const MultipliersSchema = z.strictObject({
   conv: z.number().positive(),
@@ -433,6 +616,13 @@ export const PhoneCalibrationSchema = z.strictObject({
       processor: z.string().min(1),
       mode: z.enum(['conv+other', 'eff', 'conv+other+dispatch', 'eff+dispatch', 'speed']),
       multipliers: MultipliersSchema,
+      dtypeFactors: z
+        .partialRecord(
+          z.enum(DTYPE_NAMES),
+          z.strictObject({ conv: z.number().positive(), other: z.number().positive() }),
+        )
+        .optional(),
+      activationDramShare: z.number().gt(0).max(1).optional(),
       trainPoints: z.array(z.string()),
       heldOutPoints: z.array(z.string()),
       trainMeanSquaredLogError: z.number().min(0),

@@ -100,6 +100,23 @@ const DATA_MOVEMENT_BW_SHARE: Record<ProcessorKind, number> = { cpu: 0.5, gpu: 0
  */
 const TILE_CHANNELS: Record<ProcessorKind, number> = { cpu: 4, gpu: 8, npu: 32, dsp: 32 };
 
+/**
+ * Share of an op's activation bytes that reach DRAM (ProcessorCostParams.activationDramShare); weights
+ * always do. All values are assumptions, ordered by how much on-chip memory the runtime manages:
+ * - NPU 0.25: compiled graphs (QNN HTP, HiAI, Neuron) keep intermediate tensors in software-managed
+ *   on-chip memory between ops — Hexagon's VTCM is "for intermediate vector data … faster than L2"
+ *   (Qualcomm, Hexagon HVX Programmer's Reference Manual, "HVX local memory: VTCM"), several MB on
+ *   recent HTPs. Most activations of 224×224 CNNs fit (MobileNetV2's largest, 112×112×96 int8, is
+ *   1.2 MB); the rest covers graph inputs/outputs and tensors that spill or are tiled through DRAM.
+ * - DSP 0.5: NNAPI on older HVX DSPs (SD855/865) has less on-chip memory and partitions graphs, so
+ *   more tensors round-trip through DRAM.
+ * - GPU 0.6: the TFLite GPU delegate writes every kernel's output to a buffer/texture with no managed
+ *   residency; the GPU's L2 and the SoC's system-level cache absorb part of producer→consumer traffic.
+ * - CPU 1: one kernel at a time through the caches; host calibration fits the CPU's bandwidth against
+ *   the whole traffic, so cache reuse is already inside that fitted bandwidth.
+ */
+const ACTIVATION_DRAM_SHARE: Record<ProcessorKind, number> = { cpu: 1, gpu: 0.6, npu: 0.25, dsp: 0.5 };
+
 /** Activation layouts: ORT CPU kernels are NCHW, GPU delegate PHWC4, NPU SDKs NHWC. */
 const LAYOUT: Record<ProcessorKind, TensorLayout> = { cpu: 'NCHW', gpu: 'PHWC4', npu: 'NHWC', dsp: 'NHWC' };
 
@@ -139,6 +156,10 @@ export function defaultTileChannels(proc: Processor): number {
   return TILE_CHANNELS[proc.kind];
 }
 
+export function defaultActivationDramShare(proc: Processor): number {
+  return ACTIVATION_DRAM_SHARE[proc.kind];
+}
+
 /** Default parameters of one processor from the catalog (bandwidth and dispatch as catalogued). */
 export function defaultProcessorParams(proc: Processor): ProcessorCostParams {
   return {
@@ -149,6 +170,7 @@ export function defaultProcessorParams(proc: Processor): ProcessorCostParams {
     tileChannels: TILE_CHANNELS[proc.kind],
     computeDType: defaultComputeDType(proc),
     layout: LAYOUT[proc.kind],
+    activationDramShare: ACTIVATION_DRAM_SHARE[proc.kind],
   };
 }
 

@@ -1,7 +1,7 @@
 // createCostModel: the analytic cost model of one device — roofline per op (roofline.ts), transfers
 // and syncs (transfer.ts), energy (energy.ts) — over calibrated parameters or catalog defaults
 // (defaults.ts). Per-processor parameters are compiled once, per-node costs cached on the node.
-import type { Graph, Node, TensorInfo } from '../graph/types.js';
+import type { DType, Graph, Node, TensorInfo } from '../graph/types.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import { defaultProcessorParams } from './defaults.js';
 import { activePowerW, copyEnginePowerW, opEnergyFromLatency, transferEnergy } from './energy.js';
@@ -15,10 +15,20 @@ import {
 import { syncMs, transferBreakdown, type TransferBreakdown } from './transfer.js';
 import type { CostModel, DeviceCostParams, OpCostBreakdown, RunContext, TransferContext } from './types.js';
 
+/** The entry for one thread count (0 = no thread key) and its dtype-keyed variants. */
+interface ThreadEntry {
+  cp: CompiledProcessor;
+  /** Resolved per compute dtype (the entry itself when no dtype key applies). */
+  byDType: Map<DType, CompiledProcessor>;
+}
+
 interface ProcEntry {
   base: CompiledProcessor;
-  /** Compiled "<id>@<threads>" entries; null = none in the params (use base). */
-  byThreads: Map<number, CompiledProcessor | null>;
+  /** The params hold "<id>@…" or "<id>:…" keys; false = every lookup is `base` (the fast path). */
+  keyed: boolean;
+  /** The params hold "<id>:<dtype>" or "<id>@<threads>:<dtype>" keys. */
+  dtypeKeyed: boolean;
+  byThreads: Map<number, ThreadEntry>;
 }
 
 export interface AnalyticCostModel extends CostModel {
@@ -38,7 +48,8 @@ export interface AnalyticCostModel extends CostModel {
 
 /**
  * The cost model of `device`. Processors missing from `params` (or all, when `params` is absent) use
- * defaultProcessorParams. For a CPU with `ctx.threads = N`, an exact "<id>@N" entry wins over "<id>".
+ * defaultProcessorParams. Thread- and dtype-keyed entries ("cpu@2", "npu:int8", "cpu@2:int8") win over
+ * the plain "<id>" entry in the order DeviceCostParams.processors documents.
  */
 export function createCostModel(device: Device, params?: DeviceCostParams): AnalyticCostModel {
   const entries = new WeakMap<Processor, ProcEntry>();
@@ -49,23 +60,45 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
     let e = entries.get(proc);
     if (!e) {
       const p = params?.processors[proc.id] ?? defaultProcessorParams(proc);
-      e = { base: compileProcessor(proc, p), byThreads: new Map() };
+      const keys = Object.keys(params?.processors ?? {});
+      const threadKey = `${proc.id}@`;
+      const dtypeKey = `${proc.id}:`;
+      const dtypeKeyed = keys.some(
+        (k) => k.startsWith(dtypeKey) || (k.startsWith(threadKey) && k.includes(':')),
+      );
+      e = {
+        base: compileProcessor(proc, p),
+        keyed: dtypeKeyed || (proc.kind === 'cpu' && keys.some((k) => k.startsWith(threadKey))),
+        dtypeKeyed,
+        byThreads: new Map(),
+      };
       entries.set(proc, e);
     }
     return e;
   }
 
+  /** The parameters a run uses (lookup order in DeviceCostParams.processors), compiled once. */
   function compiled(proc: Processor, ctx: RunContext | undefined): CompiledProcessor {
     const e = entry(proc);
-    const threads = ctx?.threads;
-    if (threads === undefined || proc.kind !== 'cpu' || !params) return e.base;
-    let c = e.byThreads.get(threads);
-    if (c === undefined) {
-      const p = params.processors[`${proc.id}@${threads}`];
-      c = p ? compileProcessor(proc, p) : null;
-      e.byThreads.set(threads, c);
+    if (!e.keyed || !params) return e.base;
+    const threads = proc.kind === 'cpu' && ctx?.threads !== undefined ? ctx.threads : 0;
+    let t = e.byThreads.get(threads);
+    if (t === undefined) {
+      const p = threads > 0 ? params.processors[`${proc.id}@${threads}`] : undefined;
+      t = { cp: p ? compileProcessor(proc, p) : e.base, byDType: new Map() };
+      e.byThreads.set(threads, t);
     }
-    return c ?? e.base;
+    if (!e.dtypeKeyed) return t.cp;
+    const dtype = ctx?.computeDType ?? t.cp.computeDType;
+    let c = t.byDType.get(dtype);
+    if (c === undefined) {
+      const p =
+        (threads > 0 ? params.processors[`${proc.id}@${threads}:${dtype}`] : undefined) ??
+        params.processors[`${proc.id}:${dtype}`];
+      c = p ? compileProcessor(proc, { ...p, computeDType: dtype }) : t.cp;
+      t.byDType.set(dtype, c);
+    }
+    return c;
   }
 
   function opLatencyMs(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number {

@@ -13,7 +13,12 @@ import { dtypeBytes } from '../graph/types.js';
 import { OP_CATEGORY_NAMES, type Processor } from '../hardware/schema.js';
 import { supportsOp } from '../hardware/op-support.js';
 import { compileCurve, DEFAULT_FLAT_EFFICIENCY, efficiencyAt, type CompiledCurve } from './efficiency.js';
-import { defaultComputeDType, defaultLayout, defaultTileChannels } from './defaults.js';
+import {
+  defaultActivationDramShare,
+  defaultComputeDType,
+  defaultLayout,
+  defaultTileChannels,
+} from './defaults.js';
 import type { OpCostBreakdown, ProcessorCostParams, RunContext, TensorLayout } from './types.js';
 
 /**
@@ -46,12 +51,18 @@ export interface CompiledProcessor {
   readonly tileChannels: number;
   readonly computeDType: DType;
   readonly layout: TensorLayout;
+  /** Share of activation bytes that reach DRAM (0..1]; weights always do. */
+  readonly activationDramShare: number;
   /** Curve per category, every category filled (fallback: `other`, then flat). */
   readonly curves: Readonly<Record<OpCategory, CompiledCurve>>;
   readonly opCurves: ReadonlyMap<string, CompiledCurve>;
   readonly bandwidthShare: Readonly<Record<OpCategory, number>>;
   /** Unsupported reason per dtype and op key ('' = supported). */
   readonly support: Map<DType, Map<string, string>>;
+}
+
+function shareOrDefault(share: number | undefined, fallback: number): number {
+  return share !== undefined && share > 0 ? Math.min(1, share) : fallback;
 }
 
 export function compileProcessor(proc: Processor, params: ProcessorCostParams): CompiledProcessor {
@@ -77,6 +88,7 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     tileChannels: Math.max(1, Math.round(params.tileChannels ?? defaultTileChannels(proc))),
     computeDType: params.computeDType ?? defaultComputeDType(proc),
     layout: params.layout ?? defaultLayout(proc),
+    activationDramShare: shareOrDefault(params.activationDramShare, defaultActivationDramShare(proc)),
     curves,
     opCurves,
     bandwidthShare,
@@ -208,7 +220,8 @@ export function rooflineMs(
 
   let flops = info.flops;
   let channels = info.outChannels;
-  let rawBytes = info.bytes;
+  let weightBytes = info.paramBytes;
+  let activationBytes = info.bytes - info.paramBytes;
   const split = ctx?.split;
   if (split !== undefined && split.fraction > 0 && split.fraction < 1) {
     // A part of a split node (RunContext.split): its share of the output and FLOPs; an OC part reads
@@ -217,12 +230,15 @@ export function rooflineMs(
     const activationRead = info.readBytes - info.paramBytes;
     flops *= s;
     if (split.axis === 'OC') {
-      rawBytes = activationRead + info.paramBytes * s + info.writeBytes * s;
+      weightBytes *= s;
+      activationBytes = activationRead + info.writeBytes * s;
       if (channels > 0) channels = Math.ceil(channels * s);
     } else {
-      rawBytes = activationRead * s + info.paramBytes + info.writeBytes * s;
+      activationBytes = activationRead * s + info.writeBytes * s;
     }
   }
+  // Weights always stream from DRAM; activations only in part where the runtime keeps them on chip.
+  const rawBytes = weightBytes + activationBytes * cp.activationDramShare;
   const t = cp.tileChannels;
   if (t > 1 && channels > 0) flops *= (Math.ceil(channels / t) * t) / channels;
   const curve = cp.opCurves.get(info.op) ?? cp.curves[info.category];

@@ -48,7 +48,8 @@ export type TensorLayout = 'NCHW' | 'NHWC' | 'PHWC4';
  * How they are used (src/cost/roofline.ts, stable):
  *   peakGflops  = processor.peakGflops[computeDType] × min(threads, cores)/cores (CPU only) × freqShare
  *   computeMs   = paddedFlops / (peakGflops × efficiency(category or op type, log10 flops)) / 1e6
- *   memoryMs    = (bytesRead + bytesWritten) / (effectiveBandwidthGBps × bandwidthShare[category]) / 1e6
+ *   dramBytes   = weightBytes + activationDramShare × activationBytes   (activations read + written)
+ *   memoryMs    = dramBytes / (effectiveBandwidthGBps × bandwidthShare[category]) / 1e6
  *   latencyMs   = dispatchUs / 1000 + max(computeMs, memoryMs)
  * Efficiency is always a share of the peak of the cores in use, so a "cpu@2" entry's curves are shares
  * of 2 cores' peak. A missing category curve falls back to the `other` curve, then to 0.1 (see defaults.ts).
@@ -73,6 +74,12 @@ export interface ProcessorCostParams {
   computeDType?: DType;
   /** Preferred activation layout (transfers convert between differing layouts). Missing = kind default. */
   layout?: TensorLayout;
+  /**
+   * Share (0..1] of an op's activation bytes (inputs read + outputs written, not weights) that reach
+   * DRAM. A compiled NPU/DSP graph keeps intermediate tensors in on-chip memory (e.g. Hexagon VTCM)
+   * between consecutive ops; weights always stream from DRAM. Missing = kind default (defaults.ts).
+   */
+  activationDramShare?: number;
 }
 
 /** Everything calibration produces for one device. */
@@ -80,8 +87,12 @@ export interface DeviceCostParams {
   device: string;
   /**
    * Keyed by processor id; for a CPU additionally by thread count ("cpu@2"): an exact "<id>@<threads>"
-   * entry replaces the "<id>" entry for runs with that many threads. Processors with no entry get
-   * defaultProcessorParams (catalog defaults).
+   * entry replaces the "<id>" entry for runs with that many threads. Any processor may also have
+   * entries per compute dtype ("cpu:int8", and for a CPU "cpu@2:int8"): runtimes reach different
+   * shares of each dtype's peak (int8 GEMM kernels rarely reach the 4× of fp32 that SDOT promises).
+   * Lookup order for a run with T threads computing in D:
+   *   "<id>@T:D" (CPU) → "<id>:D" → "<id>@T" (CPU) → "<id>" → defaultProcessorParams.
+   * A dtype-keyed entry computes in its dtype (its own computeDType is ignored).
    */
   processors: Record<string, ProcessorCostParams>;
   /** How the parameters were obtained: 'catalog-defaults', 'host-profile', 'published-latencies'. */
