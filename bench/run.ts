@@ -2,8 +2,9 @@
 // Run with `npm run bench`. Never part of `npm test` (timings on a shared machine are noisy).
 import { benchCost } from './cost.bench.js';
 import { benchImport } from './import.bench.js';
+import { benchPlan } from './plan.bench.js';
 
-const results = [await benchImport(), await benchCost()];
+const results = [await benchImport(), await benchCost(), ...(await benchPlan())];
 let failed = 0;
 for (const r of results) {
   console.log(`${r.ok ? 'PASS' : 'MISS'}  ${r.name}: ${r.detail}`);

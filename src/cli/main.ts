@@ -1,10 +1,14 @@
 // The `hetero` command: parse, dispatch, and turn user errors into one line and exit code 2.
 import { Command, CommanderError } from 'commander';
 import { isHeteroError } from '../errors.js';
+import { registerCalibrate } from './calibrate.js';
 import { registerDevices } from './devices.js';
 import { registerInspect } from './inspect.js';
 import { registerModels } from './models.js';
+import { registerPlan } from './plan.js';
+import { registerProfile } from './profile.js';
 import { registerTour } from './tour.js';
+import { registerValidate } from './validate.js';
 
 export async function main(
   argv: string[],
@@ -22,6 +26,10 @@ export async function main(
   registerModels(program, out);
   registerDevices(program, out);
   registerTour(program, out);
+  registerPlan(program, out);
+  registerProfile(program, out);
+  registerCalibrate(program, out);
+  registerValidate(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

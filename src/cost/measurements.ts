@@ -40,6 +40,8 @@ export interface ModelProfile {
   /** Profiler events that could not be mapped to a hetero node (e.g. ORT-inserted copies). */
   unmappedEvents: { name: string; medianMs: number }[];
   runtime: { name: 'onnxruntime-node'; version: string; graphOptimization: GraphOptimizationLevel };
+  /** Cores other processes kept busy while this was measured (Linux; absent when unknown). */
+  backgroundCores?: number;
   measuredAt: string;
 }
 

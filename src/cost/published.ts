@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { HeteroError } from '../errors.js';
 import { inferShapes } from '../graph/shape-inference.js';
-import type { Graph, Node, TensorInfo } from '../graph/types.js';
+import type { Graph } from '../graph/types.js';
 import { getDevice } from '../hardware/catalog.js';
 import { DTYPE_NAMES, SourceSchema } from '../hardware/schema.js';
 import { GraphBuilder, type Sym } from '../zoo/builder.js';

@@ -1,0 +1,164 @@
+// `hetero calibrate [models…]`: measure this machine and fit the host's cost-model parameters; writes
+// the host file (.hetero/host.json) with the `host` device and its parameters.
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { calibrateHost, type HostCalibration } from '../cost/calibrate-host.js';
+import type { ProcessorCostParams } from '../cost/types.js';
+import { HeteroError } from '../errors.js';
+import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
+import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
+import { measureHost } from '../runtime/profile-host.js';
+import { defaultSuite, profileSuite, suiteFromSpecs, type SuiteModel } from '../runtime/profile-suite.js';
+import { parseCount } from './profile.js';
+
+interface CalibrateFlags {
+  threads: string;
+  runs: string;
+  out: string;
+  cache: string | false;
+}
+
+export function registerCalibrate(program: Command, print: (text: string) => void): void {
+  program
+    .command('calibrate')
+    .description("measure this machine and fit the host's cost-model parameters (writes the host device)")
+    .argument('[models...]', 'models to profile (default: the packaged real models and small zoo models)')
+    .option('--threads <list>', 'thread counts to fit, e.g. 1,2', '1,2')
+    .option('--runs <k>', 'measured runs per profile', '20')
+    .option('--out <file>', 'host file to write', DEFAULT_HOST_FILE)
+    .option('--cache <dir>', 'profile cache directory', DEFAULT_PROFILE_DIR)
+    .option('--no-cache', 'measure every profile afresh')
+    .action(async (models: string[], flags: CalibrateFlags) => {
+      const threads = parseThreadList(flags.threads);
+      const runs = parseCount(flags.runs, '--runs', 1);
+      const suite = models.length > 0 ? suiteFromSpecs(models) : defaultSuite(1);
+      const { calibration, measurements } = await runCalibration(suite, threads, runs, flags.cache);
+      const file = saveHostFile(
+        {
+          format: 'hetero-host/1',
+          device: calibration.device,
+          params: calibration.params,
+          runOverhead: calibration.runOverhead,
+          measurements,
+        },
+        flags.out,
+      );
+      print(renderCalibration(calibration, measurements, file));
+    });
+}
+
+export function parseThreadList(text: string): number[] {
+  const list = text.split(',').map((t) => parseCount(t.trim(), '--threads', 1));
+  if (list.length === 0) throw new HeteroError('--threads', 'give at least one thread count');
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+/** Host micro-benchmarks, then every model × thread count, under one progress bar on stderr. */
+export async function runCalibration(
+  suite: readonly SuiteModel[],
+  threads: readonly number[],
+  runs: number,
+  cacheDir: string | false,
+): Promise<{ calibration: HostCalibration; measurements: HostMeasurements }> {
+  const progress = startProgress(suite.length * threads.length + 1);
+  try {
+    progress.update(0, 'host peak and bandwidth');
+    const measurements = await measureHost(threads);
+    progress.update(1, 'profiling');
+    const data = await profileSuite(suite, threads, { runs, cacheDir }, (p) =>
+      progress.update(p.done + 1, p.label),
+    );
+    if (new Set(data.map((d) => d.profile.threads)).size === 0)
+      throw new HeteroError('calibrate', 'no profiles');
+    return { calibration: calibrateHost(measurements, data), measurements };
+  } finally {
+    progress.stop();
+  }
+}
+
+interface Progress {
+  update(done: number, label: string): void;
+  stop(): void;
+}
+
+/** A cli-progress bar on stderr when it is a terminal; otherwise one line at the end. */
+export function startProgress(total: number): Progress {
+  if (!process.stderr.isTTY) {
+    let last = 0;
+    return {
+      update: (done) => {
+        last = done;
+      },
+      stop: () => process.stderr.write(`calibrate: ${last}/${total} steps done\n`),
+    };
+  }
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: '{bar} {value}/{total} {label}',
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  bar.start(total, 0, { label: '' });
+  return {
+    update: (done, label) => bar.update(done, { label }),
+    stop: () => bar.stop(),
+  };
+}
+
+function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string): string {
+  const lines = [`wrote ${file}`, `host: ${c.device.name}`];
+  for (const t of Object.keys(m.matmulGflops)) {
+    const n = Number(t);
+    lines.push(
+      `  ${t} thread(s): MatMul ${m.matmulGflops[n].toFixed(1)} GFLOPS, DRAM Add ${m.addBandwidthGBps[n].toFixed(1)} GB/s, in-cache Add ${m.cachedAddBandwidthGBps[n].toFixed(1)} GB/s`,
+    );
+  }
+  lines.push(
+    `fitted on: ${c.fittedOn.join(', ')}`,
+    `effective bandwidth: ${c.effectiveBandwidthGBps.toFixed(1)} GB/s`,
+  );
+  for (const [key, p] of Object.entries(c.params.processors)) {
+    if (!key.includes('@')) continue;
+    const o = c.runOverhead[key.split('@')[1] ?? ''];
+    lines.push(
+      `${key}: dispatch ${p.dispatchUs.toFixed(1)} µs, run overhead ${o ? `${o.fixedMs.toFixed(3)} ms + ${(o.perNodeMs * 1000).toFixed(2)} µs/node` : '—'}`,
+    );
+    lines.push(`  efficiency (peak share at 10^4 / 10^6 / 10^8 FLOPs):`);
+    for (const [name, curve] of curvesOf(p)) {
+      lines.push(`    ${name.padEnd(22)} ${[4, 6, 8].map((x) => at(curve, x).toFixed(3)).join(' / ')}`);
+    }
+    const shares = Object.entries(p.bandwidthShare ?? {});
+    if (shares.length > 0)
+      lines.push(`  bandwidth share: ${shares.map(([k, v]) => `${k} ${v?.toFixed(3)}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+function curvesOf(p: ProcessorCostParams): [string, { points: [number, number][] }][] {
+  return [
+    ...Object.entries(p.efficiency).map(([k, v]): [string, { points: [number, number][] }] => [
+      k,
+      v ?? { points: [] },
+    ]),
+    ...Object.entries(p.opEfficiency ?? {}).map(([k, v]): [string, { points: [number, number][] }] => [
+      `op ${k}`,
+      v,
+    ]),
+  ];
+}
+
+/** Display only: the curve's value at log10 FLOPs x (log-linear between points, flat ends). */
+function at(curve: { points: [number, number][] }, x: number): number {
+  const pts = curve.points;
+  if (pts.length === 0) return 0;
+  if (x <= pts[0][0]) return pts[0][1];
+  for (let i = 1; i < pts.length; i++) {
+    if (x <= pts[i][0]) {
+      const [x0, e0] = pts[i - 1];
+      const [x1, e1] = pts[i];
+      const t = (x - x0) / (x1 - x0);
+      return 10 ** (Math.log10(e0) + t * (Math.log10(e1) - Math.log10(e0)));
+    }
+  }
+  return pts[pts.length - 1][1];
+}

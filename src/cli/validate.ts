@@ -1,0 +1,175 @@
+// `hetero validate --device host`: leave-one-model-out fidelity of the host cost model against real
+// measurements, beside a FLOPs-only baseline.
+import type { Command } from 'commander';
+import type { FidelitySummary } from '../cost/fidelity.js';
+import { validateHost, type ValidationReport } from '../cost/validate-host.js';
+import { HeteroError } from '../errors.js';
+import { phoneFidelity } from '../cost/calibrate-published.js';
+import { getDevice } from '../hardware/catalog.js';
+import { DEFAULT_HOST_FILE, loadHost, type HostMeasurements } from '../hardware/host.js';
+import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
+import { measureHost } from '../runtime/profile-host.js';
+import { defaultSuite, profileSuite, type SuiteModel } from '../runtime/profile-suite.js';
+import { parseThreadList, startProgress } from './calibrate.js';
+import { formatPercent, table } from './format.js';
+import { parseCount } from './profile.js';
+
+interface ValidateFlags {
+  device: string;
+  json?: boolean;
+  quick?: boolean;
+  threads: string;
+  runs?: string;
+  host: string;
+  cache: string | false;
+}
+
+/** --quick: four fast families, fewer runs. */
+const QUICK_FAMILIES = new Set(['ppocr-cls', 'ppocr-rec', 'silero-vad', 'mobilenetv2']);
+
+export function registerValidate(program: Command, print: (text: string) => void): void {
+  program
+    .command('validate')
+    .description('leave-one-model-out fidelity of the cost model against measurements on this machine')
+    .requiredOption('--device <id>', 'host (measured here) or a catalog phone (published latencies)')
+    .option('--json', 'print one JSON object')
+    .option('--quick', 'fewer models and runs')
+    .option('--threads <list>', 'thread counts', '1,2')
+    .option('--runs <k>', 'measured runs per profile (default 20, --quick 10)')
+    .option(
+      '--host <file>',
+      'host file with measured peak/bandwidth (measured afresh when absent)',
+      DEFAULT_HOST_FILE,
+    )
+    .option('--cache <dir>', 'profile cache directory', DEFAULT_PROFILE_DIR)
+    .option('--no-cache', 'measure every profile afresh')
+    .action(async (flags: ValidateFlags) => {
+      if (flags.device !== 'host') {
+        print(validatePhone(flags.device, flags.json === true));
+        return;
+      }
+      const threads = parseThreadList(flags.threads);
+      const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
+      const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
+      const progress = startProgress(suite.length * threads.length + 1);
+      let report: ValidationReport;
+      try {
+        progress.update(0, 'host peak and bandwidth');
+        const measurements = await hostMeasurements(flags.host, threads);
+        progress.update(1, 'profiling');
+        const data = await profileSuite(suite, threads, { runs, cacheDir: flags.cache }, (p) =>
+          progress.update(p.done + 1, p.label),
+        );
+        report = validateHost(measurements, data);
+      } finally {
+        progress.stop();
+      }
+      print(flags.json ? JSON.stringify(report, null, 2) : renderValidation(report));
+    });
+}
+
+/** The calibrated host's measurements when they cover the thread counts, else fresh ones. */
+async function hostMeasurements(file: string, threads: readonly number[]): Promise<HostMeasurements> {
+  try {
+    const m = loadHost(file).measurements;
+    if (threads.every((t) => m.matmulGflops[t] !== undefined)) return m;
+  } catch (e) {
+    if (!(e instanceof HeteroError)) throw e;
+  }
+  return measureHost(threads);
+}
+
+const row = (name: string, s: FidelitySummary): string[] => [
+  `  ${name}`,
+  `${s.cases}`,
+  formatPercent(s.within10pct),
+  formatPercent(s.mape),
+];
+
+export function renderValidation(r: ValidationReport): string {
+  const lines = [
+    `leave-one-model-out over ${r.families.length} model families (${r.families.join(', ')})`,
+    '',
+    table([
+      ['', 'cases', 'within ±10%', 'MAPE'],
+      row('end-to-end', r.endToEnd),
+      row(`per op (≥ ${r.minOpUs} µs)`, r.perOp),
+      row('per op (all)', r.perOpAll),
+      row('FLOPs-only end-to-end', r.baseline.endToEnd),
+      row(`FLOPs-only per op`, r.baseline.perOp),
+    ]),
+    '',
+    `scored ops hold ${formatPercent(r.perOpTimeShare)} of measured kernel time; targets: end-to-end ≥ 90%, per op ≥ 70% within ±10%`,
+    '',
+    table([
+      ['  model', 'inputs', 'threads', 'measured ms', 'predicted ms', 'error', 'FLOPs-only ms'],
+      ...r.models.map((m) => [
+        `  ${m.model}`,
+        Object.values(m.inputs)
+          .map((d) => d.join('x'))
+          .join(','),
+        `${m.threads}`,
+        m.measuredMs.toFixed(2),
+        m.predictedMs.toFixed(2),
+        `${((m.predictedMs / m.measuredMs - 1) * 100).toFixed(1)}%`,
+        m.baselineMs.toFixed(2),
+      ]),
+    ]),
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * A phone: the committed calibration's fidelity on published whole-model latencies, on the points
+ * held out of its fit and on the training points, beside the uncalibrated catalog defaults.
+ */
+function validatePhone(deviceId: string, json: boolean): string {
+  const device = getDevice(deviceId); // unknown ids are a user error naming the known ones
+  const fidelity = phoneFidelity();
+  const mine = fidelity.perDevice[device.id];
+  if (!mine) {
+    const known = Object.keys(fidelity.perDevice).join(', ');
+    throw new HeteroError(
+      '--device',
+      `no published measurements for ${device.id} (phones with data: ${known}, and host)`,
+    );
+  }
+  const cases = fidelity.cases.filter((c) => c.device === device.id);
+  if (json)
+    return JSON.stringify(
+      {
+        device: device.id,
+        ...mine,
+        overall: { heldOut: fidelity.overall, heldOutDefaults: fidelity.defaults },
+        cases,
+      },
+      null,
+      2,
+    );
+  return [
+    `${device.name}: ${cases.length} published whole-model latencies (every third per processor held out of the fit)`,
+    '',
+    table([
+      ['', 'cases', 'within ±10%', 'MAPE'],
+      row('held out, calibrated', mine.heldOut),
+      row('held out, catalog defaults', mine.heldOutDefaults),
+      row('training, calibrated', mine.train),
+      row('training, catalog defaults', mine.trainDefaults),
+    ]),
+    '',
+    table([
+      ['  point', 'processor', 'dtype', 'split', 'published ms', 'predicted ms', 'defaults ms'],
+      ...cases.map((c) => [
+        `  ${c.model}`,
+        c.processor,
+        c.dtype,
+        c.split,
+        c.measuredMs.toFixed(2),
+        c.predictedMs.toFixed(2),
+        c.defaultsMs.toFixed(2),
+      ]),
+    ]),
+    '',
+    `all phones, held out: ${formatPercent(fidelity.overall.within10pct)} within ±10%, MAPE ${formatPercent(fidelity.overall.mape)} (defaults: ${formatPercent(fidelity.defaults.within10pct)}, ${formatPercent(fidelity.defaults.mape)})`,
+  ].join('\n');
+}

@@ -1,0 +1,178 @@
+// Leave-one-model-out validation of the host cost model (hetero validate --device host): for each model
+// family, calibrate on the other families' profiles, predict the held-out one with the analytic model
+// (Σ opLatencyMs in sequential execution + the fitted run overhead) and compare with what was measured.
+// A FLOPs-only baseline (latency = FLOPs / one fitted GFLOPS per thread count, also leave-one-out) is
+// scored beside it.
+import type { Graph } from '../graph/types.js';
+import type { HostMeasurements } from '../hardware/host.js';
+import {
+  calibrateHost,
+  hostCpu,
+  type CalibrateOptions,
+  type HostCalibration,
+  type ProfiledModel,
+} from './calibrate-host.js';
+import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
+import { median } from './measurements.js';
+import { createCostModel } from './model.js';
+import { nodeInfo } from './roofline.js';
+import type { CostModel } from './types.js';
+
+/** Per-op cases below this (µs) are not scored by default: the profiler's 1 µs ticks are ≥ 10% of them. */
+export const DEFAULT_MIN_OP_US = 10;
+
+export interface ValidateOptions extends CalibrateOptions {
+  minOpUs?: number;
+}
+
+export interface ModelCase {
+  family: string;
+  model: string;
+  inputs: Record<string, number[]>;
+  threads: number;
+  measuredMs: number;
+  predictedMs: number;
+  baselineMs: number;
+}
+
+export interface FidelityPair {
+  endToEnd: FidelitySummary;
+  perOp: FidelitySummary;
+}
+
+export interface ValidationReport extends FidelityPair {
+  /** Every node, however short (timer-quantized ones included). */
+  perOpAll: FidelitySummary;
+  /** Share of measured kernel time in the scored per-op cases. */
+  perOpTimeShare: number;
+  minOpUs: number;
+  baseline: FidelityPair;
+  models: ModelCase[];
+  families: string[];
+  /** Which families each held-out family's calibration was fitted on. */
+  folds: { heldOut: string; fittedOn: string[] }[];
+}
+
+/** Predicted latency of a whole graph: Σ per-node opLatencyMs + the run overhead; per node too. */
+export function predictGraphMs(
+  model: CostModel,
+  calibration: Pick<HostCalibration, 'runOverhead'>,
+  graph: Graph,
+  threads: number,
+): { endToEndMs: number; nodeMs: Map<string, number> } {
+  const proc = hostCpu(model.device);
+  const nodeMs = new Map<string, number>();
+  let sum = 0;
+  for (const n of graph.nodes) {
+    const ms = model.opLatencyMs(n, graph, proc, { threads });
+    nodeMs.set(n.id, ms);
+    sum += ms;
+  }
+  const o = calibration.runOverhead[String(threads)] ?? { fixedMs: 0, perNodeMs: 0 };
+  return { endToEndMs: Math.max(sum * 0.05, sum + o.fixedMs + o.perNodeMs * graph.nodes.length), nodeMs };
+}
+
+export function validateHost(
+  measurements: HostMeasurements,
+  data: readonly ProfiledModel[],
+  opts: ValidateOptions = {},
+): ValidationReport {
+  const minOpUs = opts.minOpUs ?? DEFAULT_MIN_OP_US;
+  const families = [...new Set(data.map((d) => d.family))];
+  if (families.length < 2) throw new Error('validateHost: leave-one-out needs at least two model families');
+  const e2e: FidelityCase[] = [];
+  const perOp: FidelityCase[] = [];
+  const perOpAll: FidelityCase[] = [];
+  const baseE2e: FidelityCase[] = [];
+  const baseOp: FidelityCase[] = [];
+  const models: ModelCase[] = [];
+  const folds: ValidationReport['folds'] = [];
+  let scoredMs = 0;
+  let totalMs = 0;
+  for (const family of families) {
+    const train = data.filter((d) => d.family !== family);
+    const test = data.filter((d) => d.family === family);
+    const calibration = calibrateHost(measurements, train, opts);
+    folds.push({ heldOut: family, fittedOn: calibration.fittedOn });
+    const model = createCostModel(calibration.device, calibration.params);
+    const base = fitFlopsBaseline(train);
+    for (const d of test) {
+      const t = d.profile.threads;
+      const { endToEndMs, nodeMs } = predictGraphMs(model, calibration, d.graph, t);
+      const measured = d.profile.endToEnd.medianMs;
+      const flops = d.graph.nodes.reduce((s, n) => s + nodeInfo(n, d.graph).flops, 0);
+      const baselineMs = flops / ((base.e2eGflops.get(t) ?? base.fallbackGflops) * 1e6);
+      const label = `${d.profile.model} ${shapes(d.profile.inputs)} t${t}`;
+      e2e.push({ label, predictedMs: endToEndMs, measuredMs: measured });
+      baseE2e.push({ label, predictedMs: baselineMs, measuredMs: measured });
+      models.push({
+        family,
+        model: d.profile.model,
+        inputs: d.profile.inputs,
+        threads: t,
+        measuredMs: measured,
+        predictedMs: endToEndMs,
+        baselineMs,
+      });
+      const byId = new Map(d.graph.nodes.map((n) => [n.id, n]));
+      const opGflops = base.opGflops.get(t) ?? base.fallbackGflops;
+      for (const m of d.profile.nodes) {
+        const node = byId.get(m.node);
+        const predictedMs = nodeMs.get(m.node);
+        if (!node || predictedMs === undefined) continue;
+        const measuredMs = m.latency.medianMs;
+        const c = { label: `${label} ${m.node}`, predictedMs, measuredMs };
+        totalMs += measuredMs;
+        perOpAll.push(c);
+        if (measuredMs * 1000 < minOpUs) continue;
+        scoredMs += measuredMs;
+        perOp.push(c);
+        baseOp.push({ ...c, predictedMs: nodeInfo(node, d.graph).flops / (opGflops * 1e6) });
+      }
+    }
+  }
+  return {
+    endToEnd: summarizeFidelity(e2e),
+    perOp: summarizeFidelity(perOp),
+    perOpAll: summarizeFidelity(perOpAll),
+    perOpTimeShare: totalMs > 0 ? scoredMs / totalMs : 0,
+    minOpUs,
+    baseline: { endToEnd: summarizeFidelity(baseE2e), perOp: summarizeFidelity(baseOp) },
+    models,
+    families,
+    folds,
+  };
+}
+
+/** One GFLOPS per thread count, the median of FLOPs/time in log space: whole models and single ops. */
+function fitFlopsBaseline(train: readonly ProfiledModel[]): {
+  e2eGflops: Map<number, number>;
+  opGflops: Map<number, number>;
+  fallbackGflops: number;
+} {
+  const e2e = new Map<number, number[]>();
+  const op = new Map<number, number[]>();
+  const push = (m: Map<number, number[]>, t: number, v: number): void => {
+    if (Number.isFinite(v) && v > 0) m.set(t, [...(m.get(t) ?? []), Math.log(v)]);
+  };
+  for (const d of train) {
+    const t = d.profile.threads;
+    const byId = new Map(d.graph.nodes.map((n) => [n.id, n]));
+    const flops = d.graph.nodes.reduce((s, n) => s + nodeInfo(n, d.graph).flops, 0);
+    push(e2e, t, flops / (d.profile.endToEnd.medianMs * 1e6));
+    for (const m of d.profile.nodes) {
+      const node = byId.get(m.node);
+      if (node) push(op, t, nodeInfo(node, d.graph).flops / (m.latency.medianMs * 1e6));
+    }
+  }
+  const fit = (m: Map<number, number[]>): Map<number, number> =>
+    new Map([...m].map(([t, logs]) => [t, Math.exp(median(logs))]));
+  const e2eGflops = fit(e2e);
+  return { e2eGflops, opGflops: fit(op), fallbackGflops: [...e2eGflops.values()][0] ?? 1 };
+}
+
+function shapes(inputs: Record<string, number[]>): string {
+  return Object.entries(inputs)
+    .map(([n, d]) => `${n}=${d.join('x')}`)
+    .join(',');
+}

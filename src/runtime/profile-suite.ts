@@ -1,0 +1,123 @@
+// The model suite hetero calibrate and validate measure: real packaged models and exported zoo models,
+// at sizes that keep a full run within minutes on a small machine, profiled per thread count with
+// results cached (profile-cache.ts) and background load kept out of the numbers (profile-load.ts).
+import type { ProfiledModel } from '../cost/calibrate-host.js';
+import type { InputShapeSpec } from '../frontend/input-spec.js';
+import { inferShapes } from '../graph/shape-inference.js';
+import type { Graph } from '../graph/types.js';
+import { BERT_BASE, bert } from '../zoo/index.js';
+import { cachedProfile } from './profile-cache.js';
+import { loadProfileTarget, type ProfileOptions } from './profile.js';
+
+export interface SuiteModel {
+  /** Model family: leave-one-out holds out every size of one family. */
+  family: string;
+  spec: string;
+  inputs: InputShapeSpec[];
+  values?: Record<string, number[]>;
+  /** Builds the graph instead of loading `spec` (zoo models whose size is a build parameter). */
+  build?: () => Graph;
+}
+
+const img = (name: string, h: number, w = h): InputShapeSpec[] => [{ name, dims: [1, 3, h, w] }];
+/** BERT's sequence length is a build parameter (position embeddings are sized by it). */
+const bertAt = (seqLen: number): SuiteModel => ({
+  family: 'bert-base',
+  spec: 'zoo:bert-base',
+  inputs: [],
+  build: () => inferShapes(bert({ ...BERT_BASE, seqLen }), {}).graph,
+});
+
+/** Two sizes per family; calibrate uses the first, validate both. */
+const SUITE: readonly [SuiteModel, SuiteModel][] = [
+  pair('ppocr-det', 'pkg:ppocr-det', img('x', 320), img('x', 256)),
+  pair('ppocr-rec', 'pkg:ppocr-rec', img('x', 48, 320), img('x', 48, 160)),
+  pair('ppocr-cls', 'pkg:ppocr-cls', img('x', 48, 192), img('x', 48, 96)),
+  [
+    {
+      family: 'silero-vad',
+      spec: 'pkg:silero-vad',
+      inputs: [
+        { name: 'input', dims: [1, 512] },
+        { name: 'state', dims: [2, 1, 128] },
+      ],
+      values: { sr: [16000] },
+    },
+    {
+      family: 'silero-vad',
+      spec: 'pkg:silero-vad',
+      inputs: [
+        { name: 'input', dims: [1, 256] },
+        { name: 'state', dims: [2, 1, 128] },
+      ],
+      values: { sr: [8000] },
+    },
+  ],
+  pair('mobilenetv2', 'zoo:mobilenetv2', img('input', 224), img('input', 160)),
+  pair('mobilenetv3-large', 'zoo:mobilenetv3-large', img('input', 224), img('input', 160)),
+  pair('resnet50', 'zoo:resnet50', img('input', 160), img('input', 128)),
+  pair('posenet', 'zoo:posenet', img('input', 257), img('input', 193)),
+  [bertAt(32), bertAt(16)],
+];
+
+function pair(
+  family: string,
+  spec: string,
+  a: InputShapeSpec[],
+  b: InputShapeSpec[],
+): [SuiteModel, SuiteModel] {
+  return [
+    { family, spec, inputs: a },
+    { family, spec, inputs: b },
+  ];
+}
+
+/** The default suite: one size per family (calibrate) or two (validate). */
+export function defaultSuite(sizes: 1 | 2): SuiteModel[] {
+  return SUITE.flatMap((p) => (sizes === 1 ? [p[0]] : [...p]));
+}
+
+/** Suite entries for user-given model arguments (their default/example sizes). */
+export function suiteFromSpecs(specs: readonly string[]): SuiteModel[] {
+  return specs.map((spec) => {
+    const known = SUITE.find((p) => p[0].spec === spec);
+    return known ? known[0] : { family: spec.replace(/^(zoo|pkg):/, ''), spec, inputs: [] };
+  });
+}
+
+export interface SuiteProgress {
+  done: number;
+  total: number;
+  label: string;
+}
+
+/** Profiles every model at every thread count (cached); `onProgress` after each. */
+export async function profileSuite(
+  models: readonly SuiteModel[],
+  threads: readonly number[],
+  opts: Omit<ProfileOptions, 'threads' | 'inputs' | 'values'> & {
+    cacheDir?: string | false;
+    quiet?: boolean;
+  },
+  onProgress?: (p: SuiteProgress) => void,
+): Promise<ProfiledModel[]> {
+  const out: ProfiledModel[] = [];
+  const total = models.length * threads.length;
+  let done = 0;
+  for (const m of models) {
+    const target = m.build
+      ? { graph: m.build(), values: m.values }
+      : loadProfileTarget(m.spec, m.inputs, m.values ?? {});
+    for (const t of threads) {
+      const profile = await cachedProfile(target, { ...opts, threads: t, values: m.values });
+      out.push({ family: m.family, graph: target.graph, profile });
+      done++;
+      onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}` });
+    }
+  }
+  return out;
+}
+
+function shapeLabel(m: SuiteModel, g: Graph): string {
+  return g.inputs.map((n) => g.tensors.get(n)?.shape?.join('x') ?? '?').join(',');
+}

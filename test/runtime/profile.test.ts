@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelProfile } from '../../src/cost/measurements.js';
+import { HeteroError } from '../../src/errors.js';
+import { exportOnnx } from '../../src/formats/onnx/index.js';
+import { graphFingerprint } from '../../src/graph/fingerprint.js';
+import type { Graph } from '../../src/graph/types.js';
+import { profileCacheFile, readCachedProfile, writeCachedProfile } from '../../src/runtime/profile-cache.js';
+import { loadProfileTarget, profileModel, type ProfileTarget } from '../../src/runtime/profile.js';
+
+describe('profileModel on a real model (ppocr-cls)', () => {
+  let target: ProfileTarget;
+  let one: ModelProfile;
+  let two: ModelProfile;
+  beforeAll(async () => {
+    target = loadProfileTarget('pkg:ppocr-cls');
+    one = await profileModel(target, { threads: 1, runs: 3, warmup: 1 });
+    two = await profileModel(target, { threads: 2, runs: 3, warmup: 1 });
+  });
+
+  it('maps at least 95% of kernel time to hetero nodes', () => {
+    expect(one.mappedShare).toBeGreaterThanOrEqual(0.95);
+    const ids = new Set(target.graph.nodes.map((n) => n.id));
+    for (const n of one.nodes) expect(ids.has(n.node)).toBe(true);
+    // Nearly every node of the graph ran and was seen.
+    expect(one.nodes.length).toBeGreaterThanOrEqual(0.95 * target.graph.nodes.length);
+  });
+
+  it('reports positive per-node medians and a consistent spread', () => {
+    for (const n of one.nodes) {
+      expect(n.latency.medianMs).toBeGreaterThan(0);
+      expect(n.latency.p10Ms).toBeLessThanOrEqual(n.latency.medianMs);
+      expect(n.latency.p90Ms).toBeGreaterThanOrEqual(n.latency.medianMs);
+      expect(n.latency.samplesMs).toHaveLength(3);
+    }
+    expect(one.endToEnd.medianMs).toBeGreaterThan(0);
+    expect(one.endToEnd.samplesMs).toHaveLength(3);
+  });
+
+  it('records the thread count, the fingerprint of the graph and the runtime', () => {
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(one.fingerprint).toBe(graphFingerprint(target.graph));
+    expect(one.inputs).toEqual({ x: [1, 3, 48, 192] });
+    expect(one.runtime).toMatchObject({ name: 'onnxruntime-node', graphOptimization: 'disabled' });
+  });
+
+  it('rejects a cached profile of a different model', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hetero-cache-'));
+    writeCachedProfile(dir, one);
+    expect(readCachedProfile(dir, one.fingerprint, 1, 'disabled', 3)).toBeDefined();
+    // A file under this model's key that holds another model's profile.
+    const file = profileCacheFile(dir, 'feedfacefeedface', 1, 'disabled');
+    writeFileSync(file, JSON.stringify(one));
+    expect(() => readCachedProfile(dir, 'feedfacefeedface', 1, 'disabled', 3)).toThrow(
+      /profile of a different model/,
+    );
+  });
+});
+
+describe('profileModel errors', () => {
+  it('turns a model ONNX Runtime cannot load into a one-line HeteroError naming the file', async () => {
+    const graph: Graph = {
+      name: 'unknown-op',
+      nodes: [
+        {
+          id: 'mystery',
+          op: 'Mystery',
+          domain: 'com.example.nothing',
+          inputs: ['x'],
+          outputs: ['y'],
+          attrs: {},
+        },
+      ],
+      tensors: new Map([
+        ['x', { name: 'x', shape: [1, 4], dtype: 'float32', constant: false }],
+        ['y', { name: 'y', shape: [1, 4], dtype: 'float32', constant: false }],
+      ]),
+      inputs: ['x'],
+      outputs: ['y'],
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'hetero-bad-')), 'unknown-op.onnx');
+    writeFileSync(file, exportOnnx(graph));
+    const err = await profileModel(file, { runs: 1, warmup: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HeteroError);
+    expect((err as HeteroError).message).toContain(file);
+    expect((err as HeteroError).message).toContain('ONNX Runtime cannot load it');
+    expect((err as HeteroError).message).not.toContain('\n');
+  });
+
+  it('rejects a non-positive thread count', async () => {
+    await expect(profileModel('pkg:ppocr-cls', { threads: 0 })).rejects.toThrow(/--threads/);
+  });
+});
