@@ -46,3 +46,45 @@ export { parseInputSpec, resolveInputSpecs, type InputShapeSpec } from './fronte
 
 // Devices: the sourced SoC catalog, the schema and op support per processor/runtime.
 export * from './hardware/index.js';
+
+// Cost: the analytic model, its calibrations (host measurements, published phone latencies) and fidelity.
+export * from './cost/index.js';
+export { deviceWithCost, type DeviceWithCost } from './cost/for-device.js';
+export { calibrateHost, type HostCalibration, type ProfiledModel } from './cost/calibrate-host.js';
+export { validateHost, predictGraphMs, type ValidationReport } from './cost/validate-host.js';
+export { loadPhoneCalibration, phoneFidelity, type PhoneFidelity } from './cost/calibrate-published.js';
+export {
+  buildHostDevice,
+  loadHost,
+  saveHostFile,
+  type HostFile,
+  type HostMeasurements,
+} from './hardware/host.js';
+
+// Deployment rewrites.
+export { deployGraph } from './frontend/load.js';
+export { foldBatchNorm } from './frontend/fold-batchnorm.js';
+export { fuseActivations } from './frontend/fuse-activations.js';
+
+// Real measurements on this machine.
+export { profileModel, loadProfileTarget, type ProfileOptions } from './runtime/profile.js';
+
+// Plans: types, validation, evaluation and every strategy.
+export * from './plan/types.js';
+export { validatePlan, placementParts } from './plan/validate.js';
+export { evaluatePlan, homeProcessor, Timeline, type EvaluateOptions } from './plan/evaluate.js';
+export { pipelineThroughput } from './plan/throughput.js';
+export { splitProblem } from './plan/split-rules.js';
+export { makePlan, usableProcessors, canRun } from './plan/make-plan.js';
+export {
+  listStrategies,
+  strategyNames,
+  getStrategy,
+  planAndEvaluate,
+  planGraph,
+  lowerBound,
+  lowerBoundMs,
+  type StrategyOutcome,
+} from './plan/strategies/index.js';
+export { planMulti, bandSchedule } from './plan/strategies/band.js';
+export { renderGanttSvg } from './report/gantt.js';
