@@ -26,6 +26,7 @@ import type { Objective, Plan, PlanEvaluation, PlanOptions } from '../plan/types
 import { validatePlan } from '../plan/validate.js';
 import { renderGanttSvg } from '../report/gantt.js';
 import { formatPercent, table } from './format.js';
+import { DTYPE_NAMES } from '../hardware/schema.js';
 
 interface PlanFlags {
   device?: string;
@@ -147,37 +148,14 @@ function sum(xs: number[]): number {
 
 // ---- plan files -------------------------------------------------------------------------------------
 
-const DTYPES = [
-  'float32',
-  'float16',
-  'bfloat16',
-  'float64',
-  'int4',
-  'uint4',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-  'string',
-  'complex64',
-  'complex128',
-  'float8',
-  'unknown',
-] as const;
-
 const partSchema = z.strictObject({
   proc: z.string(),
   fraction: z.number(),
-  computeDType: z.enum(DTYPES).optional(),
+  computeDType: z.enum(DTYPE_NAMES).optional(),
 });
 
 const placementSchema = z.union([
-  z.strictObject({ proc: z.string(), computeDType: z.enum(DTYPES).optional() }),
+  z.strictObject({ proc: z.string(), computeDType: z.enum(DTYPE_NAMES).optional() }),
   z.strictObject({
     split: z.strictObject({ axis: z.enum(['N', 'H', 'W', 'C', 'OC']), parts: z.array(partSchema) }),
   }),

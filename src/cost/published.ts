@@ -9,9 +9,8 @@ import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { getDevice } from '../hardware/catalog.js';
 import { DTYPE_NAMES, SourceSchema } from '../hardware/schema.js';
-import { GraphBuilder, type Sym } from '../zoo/builder.js';
 import { buildZoo, zooEntry } from '../zoo/index.js';
-import { convBnAct } from '../zoo/layers.js';
+import { mobilenetV1 } from '../zoo/posenet.js';
 import paddleLiteBenchmark from './published/paddle-lite-benchmark.json' with { type: 'json' };
 import paddleLiteNnapi from './published/paddle-lite-nnapi.json' with { type: 'json' };
 import qualcommAiHub from './published/qualcomm-ai-hub.json' with { type: 'json' };
@@ -172,45 +171,6 @@ function checkInputShape(model: PublishedModelKey, shape: number[], at: string):
   }
 }
 
-/**
- * MobileNetV1 1.0 (Howard et al., "MobileNets", 2017, Table 1): a 3×3 stride-2 conv, then 13
- * depthwise-separable blocks, global average pool and a 1000-way classifier; BN + ReLU after every
- * conv (Paddle's and the paper's layout). 569 M multiply-adds and 4.2 M parameters at 224×224.
- */
-export function mobilenetV1(inputSizePx = 224): Graph {
-  const b = new GraphBuilder('mobilenetv1');
-  let x: Sym = b.input('input', [1, 3, inputSizePx, inputSizePx]);
-  // [pointwise output channels, depthwise stride] per separable block (Table 1).
-  const blocks: [number, number][] = [
-    [64, 1],
-    [128, 2],
-    [128, 1],
-    [256, 2],
-    [256, 1],
-    [512, 2],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [1024, 2],
-    [1024, 1],
-  ];
-  x = b.scope('features', () => {
-    let y = convBnAct(b, x, { out: 32, kernel: 3, stride: 2 }, 'relu');
-    blocks.forEach(([out, stride], i) => {
-      y = b.scope(`${i + 1}`, () => {
-        const dw = convBnAct(b, y, { out: y.channels, kernel: 3, stride, group: y.channels }, 'relu');
-        return convBnAct(b, dw, { out, kernel: 1 }, 'relu');
-      });
-    });
-    return y;
-  });
-  const pooled = b.flatten(b.globalAvgPool(x), x.channels);
-  b.output(b.scope('classifier', () => b.gemm(pooled, 1000)));
-  return inferShapes(b.build()).graph;
-}
-
 // ---- the graph as the benchmarked runtimes run it ----------------------------------------------------
 
 /** Ops a preceding Conv/Gemm/Add absorbs: TFLite's fused_activation_function (RELU, RELU6) and Paddle
@@ -226,7 +186,9 @@ export function publishedModelGraph(model: PublishedModelKey, inputShape: number
   let g = graphCache.get(key);
   if (!g) {
     checkInputShape(model, inputShape, key);
-    g = deployGraph(model === 'mobilenetv1' ? mobilenetV1(inputShape[2]) : buildZoo(model));
+    g = deployGraph(
+      model === 'mobilenetv1' ? inferShapes(mobilenetV1(inputShape[2])).graph : buildZoo(model),
+    );
     graphCache.set(key, g);
   }
   return g;

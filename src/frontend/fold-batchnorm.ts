@@ -4,7 +4,7 @@
 // deployed model has. Pure: returns a new Graph; the argument is not changed.
 //
 //   y = γ·(conv(x, W) + b − μ)/√(σ² + ε) + β  =  conv(x, W·s) + (b − μ)·s + β,  s = γ/√(σ² + ε)
-import { nodeInputs } from '../graph/dag.js';
+import { nodeInputs, producersAndReaders } from '../graph/dag.js';
 import type { Graph, Node, TensorInfo } from '../graph/types.js';
 
 const FOLDABLE_PRODUCERS = new Set(['Conv', 'ConvTranspose']);
@@ -28,13 +28,7 @@ function constant(name: string, shape: number[], values?: Float32Array): TensorI
 }
 
 export function foldBatchNorm(g: Graph): FoldResult {
-  const producer = new Map<string, Node>();
-  const readers = new Map<string, number>();
-  for (const n of g.nodes) {
-    for (const o of n.outputs) producer.set(o, n);
-    for (const i of nodeInputs(n)) readers.set(i, (readers.get(i) ?? 0) + 1);
-  }
-  for (const o of g.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
+  const { producer, readers } = producersAndReaders(g);
 
   const tensors = new Map(g.tensors);
   const replaced = new Map<string, Node>(); // conv id → folded conv

@@ -2,7 +2,7 @@
 // input, as TFLite, Paddle Lite, QNN and ONNX Runtime all do, so that a planner does not count a
 // kernel launch and a memory pass no deployed runtime performs. The activation is kept on the host
 // node (graph/fused-activation.ts) so the exporter can write the original two ONNX nodes back.
-import { nodeInputs } from '../graph/dag.js';
+import { producersAndReaders } from '../graph/dag.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR } from '../graph/fused-activation.js';
 import type { AttrValue, Graph, Node } from '../graph/types.js';
 
@@ -27,13 +27,7 @@ function clipBounds(clip: Node, g: Graph): [number, number] | undefined {
 }
 
 export function fuseActivations(g: Graph): { graph: Graph; fused: string[] } {
-  const producer = new Map<string, Node>();
-  const readers = new Map<string, number>();
-  for (const n of g.nodes) {
-    for (const o of n.outputs) producer.set(o, n);
-    for (const i of nodeInputs(n)) readers.set(i, (readers.get(i) ?? 0) + 1);
-  }
-  for (const o of g.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
+  const { producer, readers } = producersAndReaders(g);
 
   const replaced = new Map<string, Node>();
   const fused = new Set<string>();

@@ -27,6 +27,21 @@ export function nodeInputs(n: Node): string[] {
   return all;
 }
 
+/**
+ * Which node produces each tensor, and how many readers each tensor has (a graph output counts as
+ * one): what a rewrite checks before fusing a producer with its only consumer.
+ */
+export function producersAndReaders(g: Graph): { producer: Map<string, Node>; readers: Map<string, number> } {
+  const producer = new Map<string, Node>();
+  const readers = new Map<string, number>();
+  for (const n of g.nodes) {
+    for (const o of n.outputs) producer.set(o, n);
+    for (const i of nodeInputs(n)) readers.set(i, (readers.get(i) ?? 0) + 1);
+  }
+  for (const o of g.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
+  return { producer, readers };
+}
+
 /** Predecessor and successor node indices (by data dependency), deduplicated. */
 export interface Dependencies {
   preds: number[][];

@@ -4,18 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { HeteroError } from '../errors.js';
 import type { Graph, TensorInfo } from '../graph/types.js';
 import { numel } from '../graph/types.js';
-
-/** mulberry32: a tiny seeded generator, so that every profile of a model sees the same data. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../random.js';
 
 /** Feeds for every non-constant graph input. `values` override random data. */
 export function makeFeeds(
@@ -23,7 +12,7 @@ export function makeFeeds(
   values: Record<string, number[]> = {},
   seed = 1,
 ): Record<string, ort.Tensor> {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of graph.inputs) {
     const info = graph.tensors.get(name);
