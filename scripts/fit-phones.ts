@@ -1,13 +1,15 @@
-// Regenerates src/cost/calibrations/<device>.json from the published latencies (src/cost/published/)
-// and prints the fitted multipliers and the fidelity table. Deterministic: rerunning writes the same
-// files. Run: npx tsx scripts/fit-phones.ts
+// Regenerates src/cost/calibrations/<device>.json for every catalog device: fitted to the published
+// latencies (src/cost/published/) where a device has them, transferred from fitted siblings of the
+// same processor family to processors without points. Prints the fitted multipliers, the transfers,
+// the fidelity table and the leave-one-device-out check of the transfer method. Deterministic:
+// rerunning writes the same files. Run: npx tsx scripts/fit-phones.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import {
-  fitPhone,
-  phoneDevices,
+  calibrateCatalog,
   phoneFidelity,
+  transferFidelity,
   type PhoneCalibration,
 } from '../src/cost/calibrate-published.js';
 import type { DeviceCostParams } from '../src/cost/types.js';
@@ -31,10 +33,10 @@ function extras(f: PhoneCalibration['fit'][number]): string {
   return dtypes.join('') + share;
 }
 
+const all = calibrateCatalog();
 const fitted = new Map<string, PhoneCalibration>();
-for (const id of phoneDevices()) {
-  const cal = fitPhone(id);
-  fitted.set(id, cal);
+for (const [id, cal] of all) {
+  if (cal.fit.length > 0) fitted.set(id, cal);
   writeFileSync(`${outDir}${id}.json`, await format(JSON.stringify(cal), prettierOptions));
   for (const f of cal.fit) {
     const m = f.multipliers;
@@ -42,6 +44,14 @@ for (const id of phoneDevices()) {
       `${id.padEnd(9)} ${f.processor.padEnd(8)} ${f.mode.padEnd(19)} conv ×${m.conv.toFixed(3)}  other ×${m.other.toFixed(3)}  dispatch ×${m.dispatch.toFixed(3)}${extras(f)}  (train ${f.trainPoints.length}, held out ${f.heldOutPoints.length})`,
     );
   }
+  for (const t of cal.transferred ?? []) {
+    const m = t.multipliers;
+    console.log(
+      `${id.padEnd(9)} ${t.processor.padEnd(8)} ${'transferred'.padEnd(19)} conv ×${m.conv.toFixed(3)}  other ×${m.other.toFixed(3)}  dispatch ×${m.dispatch.toFixed(3)}  from ${t.from.join(', ')}`,
+    );
+  }
+  for (const k of cal.defaults ?? [])
+    console.log(`${id.padEnd(9)} ${k.processor.padEnd(8)} catalog defaults`);
 }
 
 const asParams = new Map<string, DeviceCostParams>(
@@ -59,5 +69,21 @@ console.log('\nheld-out points:');
 for (const c of fid.cases.filter((x) => x.split === 'held-out')) {
   console.log(
     `  ${c.label.padEnd(46)} published ${c.measuredMs.toFixed(2).padStart(8)} ms  fitted ${c.predictedMs.toFixed(2).padStart(8)}  defaults ${c.defaultsMs.toFixed(2).padStart(8)}${c.fallbackNodes ? `  (${c.fallbackNodes} nodes on CPU fallback)` : ''}`,
+  );
+}
+
+// Leave-one-device-out: each fitted device's parameters transferred from the other devices only.
+const lodo = transferFidelity(fitted);
+console.log('\nleave-one-device-out transfer       cases  ±10%     MAPE  | defaults: ±10%     MAPE');
+for (const [id, d] of Object.entries(lodo.perDevice)) {
+  console.log(
+    `${id.padEnd(9)} (${d.covered}/${d.total} points with a sibling) ${row(d.transferred)}  |     ${row(d.defaults).slice(5)}`,
+  );
+}
+console.log(`${'all'.padEnd(36)}${row(lodo.transferred)}  |     ${row(lodo.defaults).slice(5)}`);
+console.log(`own calibration on the same held-out points: ${row(lodo.ownHeldOut)}`);
+for (const c of lodo.cases) {
+  console.log(
+    `  ${c.label.padEnd(46)} published ${c.measuredMs.toFixed(2).padStart(8)} ms  transferred ${c.predictedMs.toFixed(2).padStart(8)}  defaults ${c.defaultsMs.toFixed(2).padStart(8)}  own ${c.ownMs.toFixed(2).padStart(8)}  ← ${c.from.join(', ')}`,
   );
 }

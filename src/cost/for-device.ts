@@ -1,6 +1,8 @@
 // The device and cost model a user means by a device id: `host` is this machine as calibrated by
-// `hetero calibrate` (its measured device and fitted parameters); a catalog phone uses the parameters
-// fitted to published latencies where there are any, else the catalog defaults.
+// `hetero calibrate` (its measured device and fitted parameters); a catalog phone uses its committed
+// calibration (src/cost/calibrations/): parameters fitted to its published latencies where it has
+// any, transferred from fitted sibling processors of the same family elsewhere, catalog defaults for
+// processors with no justifiable sibling (each file records which is which and why).
 import { getDevice } from '../hardware/catalog.js';
 import { DEFAULT_HOST_FILE, loadHost } from '../hardware/host.js';
 import type { Device } from '../hardware/schema.js';
@@ -10,7 +12,11 @@ import { createCostModel, type AnalyticCostModel } from './model.js';
 export interface DeviceWithCost {
   device: Device;
   cost: AnalyticCostModel;
-  /** Where the parameters come from: 'host-profile', 'published-latencies' or 'catalog-defaults'. */
+  /**
+   * Where the parameters come from: 'host-profile', 'published-latencies' (the device's own points;
+   * its processors without points may still be transferred), 'transferred from <ids>' (no points of
+   * its own) or 'catalog-defaults'.
+   */
   fittedFrom: string;
 }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  calibrateCatalog,
+  completeCalibration,
   fitPhone,
+  PROCESSOR_FAMILIES,
+  transferFidelity,
   PHONE_CALIBRATION_FILES,
   PhoneCalibrationSchema,
   phoneCalibrationFits,
@@ -10,8 +14,9 @@ import {
   loadPhoneCalibration,
 } from '../../src/cost/calibrate-published.js';
 import { createCostModel } from '../../src/cost/model.js';
-import { loadPublishedDataset } from '../../src/cost/published.js';
-import { getDevice } from '../../src/hardware/catalog.js';
+import { loadPublishedDataset, publishedModelGraph } from '../../src/cost/published.js';
+import { getDevice, listDevices } from '../../src/hardware/catalog.js';
+import { deviceWithCost } from '../../src/cost/for-device.js';
 
 /** Largest relative difference between the numbers of two JSON values (Infinity if shapes differ). */
 function maxRelDiff(a: unknown, b: unknown): number {
@@ -43,12 +48,15 @@ describe('phone calibrations', () => {
       for (const key of Object.keys(params.processors))
         expect(procIds.has(key.split(/[@:]/)[0]!), key).toBe(true);
     }
-    expect(loadPhoneCalibration('dimensity9200')).toBeUndefined();
   });
 
-  it('are reproducible: refitting gives the committed numbers', () => {
-    for (const d of devices)
-      expect(maxRelDiff(fitPhone(d), PHONE_CALIBRATION_FILES[d]), d).toBeLessThan(1e-9);
+  it('are reproducible: refitting and re-transferring gives the committed files', () => {
+    const all = calibrateCatalog();
+    expect([...all.keys()].sort()).toEqual(Object.keys(PHONE_CALIBRATION_FILES).sort());
+    for (const [d, cal] of all) expect(maxRelDiff(cal, PHONE_CALIBRATION_FILES[d]), d).toBeLessThan(1e-9);
+    // Where the fallback CPU is itself fitted, the device's fit is exactly what fitPhone gives alone.
+    for (const d of devices.filter((x) => phoneCalibrationFits(x)!.some((f) => f.processor === 'cpu-big')))
+      expect(maxRelDiff(fitPhone(d).fit, all.get(d)!.fit), d).toBeLessThan(1e-9);
   }, 60_000);
 
   it('record a training error that the real cost model reproduces', () => {
@@ -75,6 +83,112 @@ describe('phone calibrations', () => {
     }
   });
 });
+
+describe('calibration transfer', () => {
+  const catalog = listDevices().map((d) => d.id);
+
+  it('accounts for every processor of every catalog device: fitted, transferred or defaults with a note', () => {
+    for (const d of catalog) {
+      const cal = PhoneCalibrationSchema.parse(PHONE_CALIBRATION_FILES[d]);
+      const fitted = cal.fit.map((f) => f.processor);
+      const transferred = (cal.transferred ?? []).map((t) => t.processor);
+      const kept = (cal.defaults ?? []).map((k) => k.processor);
+      expect([...fitted, ...transferred, ...kept].sort(), d).toEqual(
+        getDevice(d)
+          .processors.map((p) => p.id)
+          .sort(),
+      );
+      for (const id of transferred) expect(cal.processors[id], `${d}/${id}`).toBeDefined();
+      for (const id of kept) expect(cal.processors[id], `${d}/${id}`).toBeUndefined();
+    }
+  });
+
+  it('labels devices without published points as transferred, naming real fitted siblings', () => {
+    const withPoints = new Set(phoneDevices());
+    for (const d of catalog) {
+      const cal = PhoneCalibrationSchema.parse(PHONE_CALIBRATION_FILES[d]);
+      if (withPoints.has(d)) expect(cal.fittedFrom).toBe('published-latencies');
+      else {
+        expect(cal.fit).toEqual([]);
+        expect(cal.fittedFrom).toMatch(/^transferred from /);
+        expect(deviceWithCost(d).fittedFrom).toBe(cal.fittedFrom);
+      }
+      for (const t of cal.transferred ?? []) {
+        expect(PROCESSOR_FAMILIES[t.family]!.members).toContain(`${d}/${t.processor}`);
+        for (const src of t.from) {
+          const [sd, sp] = src.split('/') as [string, string];
+          expect(PROCESSOR_FAMILIES[t.family]!.members, src).toContain(src);
+          expect(
+            phoneCalibrationFits(sd)!.some((f) => f.processor === sp),
+            src,
+          ).toBe(true);
+          if (!withPoints.has(d)) expect(cal.fittedFrom).toContain(sd);
+        }
+      }
+    }
+  });
+
+  it("applies the siblings' multipliers to the target's own catalog peaks", () => {
+    // sd888's Adreno 660 from sd855/sd865 (Adreno 640/650): the geometric mean of their GPU fits.
+    const cal = PhoneCalibrationSchema.parse(PHONE_CALIBRATION_FILES.sd888);
+    const t = cal.transferred!.find((r) => r.processor === 'gpu')!;
+    expect(t.from).toEqual(['sd855/gpu', 'sd865/gpu']);
+    const m = (d: string) => phoneCalibrationFits(d)!.find((f) => f.processor === 'gpu')!.multipliers.conv;
+    expect(t.multipliers.conv).toBeCloseTo(Math.sqrt(m('sd855') * m('sd865')), 12);
+    // Same multipliers, own peak: the transferred GPU is as much faster than sd855's as its peak is.
+    const { graph, node } = (() => {
+      const g = fitPhoneGraph();
+      return { graph: g, node: g.nodes.find((n) => n.op === 'Conv')! };
+    })();
+    const on = (d: string) => {
+      const { device, cost } = deviceWithCost(d);
+      return cost.opLatencyMs(
+        node,
+        graph,
+        device.processors.find((p) => p.id === 'gpu')!,
+      );
+    };
+    expect(on('sd888')).toBeLessThan(on('sd855'));
+    // And slower than the catalog defaults, which are ~2x optimistic on every calibrated GPU.
+    const sd888 = getDevice('sd888');
+    const defaults = createCostModel(sd888).opLatencyMs(
+      node,
+      graph,
+      sd888.processors.find((p) => p.id === 'gpu')!,
+    );
+    expect(on('sd888')).toBeGreaterThan(1.5 * defaults);
+  });
+
+  it('never transfers from the held-out device in leave-one-device-out', () => {
+    const fits = new Map(
+      devices().map((d) => [d, { ...loadPhoneCalibration(d)!, fit: phoneCalibrationFits(d)! }]),
+    );
+    for (const d of devices()) {
+      const cal = completeCalibration(d, fits, new Set([d]));
+      for (const t of cal?.transferred ?? [])
+        for (const src of t.from) expect(src.startsWith(`${d}/`)).toBe(false);
+      expect(cal?.fit ?? []).toEqual([]);
+    }
+  });
+
+  it('transfer predicts held-out devices better than the catalog defaults (leave-one-device-out)', () => {
+    const lodo = transferFidelity();
+    expect(lodo.transferred.cases).toBeGreaterThanOrEqual(40);
+    expect(lodo.transferred.mape).toBeLessThan(lodo.defaults.mape);
+    expect(lodo.transferred.within10pct).toBeGreaterThanOrEqual(lodo.defaults.within10pct);
+    for (const [d, f] of Object.entries(lodo.perDevice))
+      if (f.covered > 0) expect(f.transferred.mape, d).toBeLessThan(f.defaults.mape);
+  });
+});
+
+function devices(): string[] {
+  return phoneDevices();
+}
+
+/** A small real graph with a large conv (ResNet-50 at 224x224). */
+function fitPhoneGraph() {
+  return publishedModelGraph('resnet50', [1, 3, 224, 224]);
+}
 
 describe('phone fidelity', () => {
   const fid = phoneFidelity();
