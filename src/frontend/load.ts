@@ -11,7 +11,7 @@ import { buildZoo } from '../zoo/index.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { fuseActivations } from './fuse-activations.js';
 import { resolveInputSpecs, type InputShapeSpec } from './input-spec.js';
-import { resolvePackagedModel } from './packaged-models.js';
+import { packagedModel, resolvePackagedModel } from './packaged-models.js';
 
 export interface LoadedModel {
   graph: Graph;
@@ -33,8 +33,10 @@ export interface LoadOptions {
 export function loadModel(spec: string, opts: LoadOptions = {}): LoadedModel {
   const raw = readGraph(spec);
   const userInputs = raw.inputs.filter((name) => !raw.tensors.get(name)?.constant);
-  const inputShapes = resolveInputSpecs(opts.inputs ?? [], userInputs);
-  const inputValues = opts.values ?? {};
+  // A packaged model runs at its example shapes (and control values) unless the user says otherwise.
+  const example = spec.startsWith('pkg:') ? packagedModel(spec.slice(4)) : undefined;
+  const inputShapes = { ...example?.exampleInputs, ...resolveInputSpecs(opts.inputs ?? [], userInputs) };
+  const inputValues = { ...example?.exampleValues, ...opts.values };
   for (const name of Object.keys(inputValues)) {
     if (!userInputs.includes(name))
       throw new HeteroError('--value', `"${name}" is not an input of the model`);
