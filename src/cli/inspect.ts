@@ -30,7 +30,11 @@ export function registerInspect(program: Command, print: (text: string) => void)
     .option('--top <n>', 'how many costliest ops to list', '10')
     .option('--json', 'print one JSON object')
     .action((model: string, flags: InspectFlags) => {
-      const { graph, warnings } = loadModel(model, { inputs: flags.input, values: flags.value });
+      const { graph, warnings } = loadModel(model, {
+        inputs: flags.input,
+        values: flags.value,
+        exampleInputs: true,
+      });
       const summary = summarize(graph, parseTop(flags.top));
       print(
         flags.json ? JSON.stringify({ ...summary, warnings }, null, 2) : renderSummary(summary, warnings),

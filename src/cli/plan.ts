@@ -244,7 +244,12 @@ export async function runPlanCommand(model: string, flags: PlanFlags): Promise<s
   if (!deviceId) throw new HeteroError('--device', 'give a device id (see `hetero devices`)');
   const { device, cost } = deviceWithCost(deviceId);
   // Plan the graph a phone runtime would run (BatchNorm folded, activations fused).
-  const { graph } = loadModel(model, { inputs: flags.input, values: flags.value, deploy: true });
+  const { graph } = loadModel(model, {
+    inputs: flags.input,
+    values: flags.value,
+    deploy: true,
+    exampleInputs: true,
+  });
   const opts = { objective };
 
   const rows: Row[] = [];

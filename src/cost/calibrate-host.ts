@@ -12,15 +12,17 @@
 //   space); per op type where it has enough samples and a single category, else per category.
 // - bandwidth: high enough that the memory term never binds above what ops were measured to reach
 //   (the tensors of these models live in cache, far faster than DRAM).
-// End-to-end time adds a per-run overhead (session.run entry/exit, the executor between kernels,
-// minus the profiler's own inflation of kernel times) = fixedMs + perNodeMs × nodes, fitted per t.
+// End-to-end time = kernelScale × Σ kernels + fixedMs + perNodeMs × executed nodes (RunOverhead),
+// fitted per t with the overheads constrained ≥ 0 and the scale carrying the profiler's inflation.
+// Finer op keys (NodeInfo.fineKey: kernel size, stride, depthwise, broadcast; grouped kernels over
+// FLOPs per group) get their own curves where they have samples.
 import type { Graph, OpCategory } from '../graph/types.js';
 import { buildHostDevice, type HostMeasurements } from '../hardware/host.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import { checkProfileMatches, median, quantile, type ModelProfile } from './measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import { nodeInfo, peakGflops } from './roofline.js';
-import type { DeviceCostParams, EfficiencyCurve, ProcessorCostParams } from './types.js';
+import type { CostModel, DeviceCostParams, EfficiencyCurve, ProcessorCostParams } from './types.js';
 
 /** A graph and a profile measured on it. */
 export interface ProfiledModel {
@@ -30,10 +32,17 @@ export interface ProfiledModel {
   profile: ModelProfile;
 }
 
-/** Run overhead on top of the per-node sum: fixedMs + perNodeMs × nodes. */
+/**
+ * A whole run from its kernels: kernelScale × Σ predicted kernel times + fixedMs + perNodeMs × executed
+ * nodes (executedNodeCount: nested If/Loop bodies count their nodes). perNodeMs ≥ 0 and fixedMs ≥ 0 are
+ * the executor's own work between kernels and at session.run entry/exit; kernelScale (absent = 1)
+ * carries what the profiler adds inside kernel spans (its timestamps, thread-pool statistics), which
+ * plain runs do not pay.
+ */
 export interface RunOverhead {
   fixedMs: number;
   perNodeMs: number;
+  kernelScale?: number;
 }
 
 export interface HostCalibration {
@@ -56,6 +65,9 @@ export interface CalibrateOptions {
 
 interface Sample {
   op: string;
+  fineKey: string;
+  familyKey: string;
+  groups: number;
   category: OpCategory;
   flops: number;
   bytes: number;
@@ -83,23 +95,24 @@ export function calibrateHost(
   const device = buildHostDevice(measurements, effectiveBandwidthGBps);
 
   const processors: Record<string, ProcessorCostParams> = {};
-  const runOverhead: Record<string, RunOverhead> = {};
   for (const [t, samples] of samplesByThreads) {
     const peak = peakGflops(proc, 'float32') * (Math.min(t, proc.cores ?? 1) / (proc.cores ?? 1));
     processors[`${proc.id}@${t}`] = fitProcessor(samples, peak, effectiveBandwidthGBps, opts);
-    runOverhead[String(t)] = fitRunOverhead(byThreads.get(t) ?? []);
   }
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
   const maxThreads = Math.max(...byThreads.keys());
   processors[proc.id] = processors[`${proc.id}@${maxThreads}`];
+  const params: DeviceCostParams = {
+    device: device.id,
+    processors,
+    fittedFrom: 'host-profile',
+    fittedAt: new Date().toISOString(),
+  };
+  const runOverhead: Record<string, RunOverhead> = {};
+  for (const [t, models] of byThreads) runOverhead[String(t)] = fitRunOverhead(models);
   return {
     device,
-    params: {
-      device: device.id,
-      processors,
-      fittedFrom: 'host-profile',
-      fittedAt: new Date().toISOString(),
-    },
+    params,
     runOverhead,
     effectiveBandwidthGBps,
     fittedOn: [...new Set(data.map((d) => d.family))],
@@ -121,6 +134,9 @@ function samplesOf(d: ProfiledModel): Sample[] {
     const info = nodeInfo(node, d.graph);
     out.push({
       op: info.op,
+      fineKey: info.fineKey,
+      familyKey: info.familyKey,
+      groups: info.groups,
       category: info.category,
       flops: info.flops,
       bytes: info.bytes,
@@ -175,12 +191,35 @@ function fitProcessor(
     efficiency[cat] = fitCurve(group.map((s) => [Math.log10(s.flops), Math.log10(implied(s))]));
   }
   const opEfficiency: Record<string, EfficiencyCurve> = {};
+  const opEfficiencyPerGroup: Record<string, EfficiencyCurve> = {};
   const categoriesOfOp = new Map<string, Set<OpCategory>>();
   for (const s of samples) categoriesOfOp.set(s.op, (categoriesOfOp.get(s.op) ?? new Set()).add(s.category));
   for (const [op, group] of groupBy(arithmetic, (s) => s.op)) {
     // An op type spanning categories (Conv: dense and depthwise) keeps the category curves.
     if (group.length < minOpSamples || (categoriesOfOp.get(op)?.size ?? 0) > 1) continue;
     opEfficiency[op] = fitCurve(group.map((s) => [Math.log10(s.flops), Math.log10(implied(s))]));
+  }
+  // Finer keys (kernel size, stride, depthwise, broadcast) and their families where they have the
+  // samples; grouped kernels over FLOPs per group (ProcessorCostParams.opEfficiencyPerGroup).
+  const fine = [
+    ...groupBy(
+      arithmetic.filter((s) => s.fineKey !== s.op),
+      (s) => s.fineKey,
+    ),
+    ...groupBy(
+      arithmetic.filter((s) => s.familyKey !== s.op && s.familyKey !== s.fineKey),
+      (s) => s.familyKey,
+    ),
+  ];
+  for (const [key, group] of fine) {
+    if (group.length < minOpSamples) continue;
+    if (group.some((s) => s.groups > 1)) {
+      opEfficiencyPerGroup[key] = fitCurve(
+        group.map((s) => [Math.log10(s.flops / s.groups), Math.log10(implied(s))]),
+      );
+    } else {
+      opEfficiency[key] = fitCurve(group.map((s) => [Math.log10(s.flops), Math.log10(implied(s))]));
+    }
   }
   // No data at all for a category: `other` is the model's fallback, so give it the pooled curve.
   if (!efficiency.other && arithmetic.length > 0) {
@@ -189,6 +228,7 @@ function fitProcessor(
   return {
     efficiency,
     opEfficiency,
+    ...(Object.keys(opEfficiencyPerGroup).length > 0 ? { opEfficiencyPerGroup } : {}),
     bandwidthGBps,
     dispatchUs,
     bandwidthShare,
@@ -239,38 +279,119 @@ function fitShare(group: readonly Sample[], dispatchUs: number, bandwidthGBps: n
   return best;
 }
 
+/** Nodes a run executes: nested If branches (the larger) and Loop/Scan bodies (once) count theirs. */
+export function executedNodeCount(graph: Graph): number {
+  let n = 0;
+  for (const node of graph.nodes) {
+    n += 1;
+    const subs = Object.values(node.subgraphs ?? {});
+    if (subs.length === 0) continue;
+    n +=
+      node.op === 'If'
+        ? Math.max(...subs.map(executedNodeCount))
+        : subs.reduce((s, g) => s + executedNodeCount(g), 0);
+  }
+  return n;
+}
+
+/** Predicted kernel times per node (ms) and a whole run with the run overhead (see RunOverhead). */
+export function predictRunMs(
+  model: CostModel,
+  runOverhead: Readonly<Record<string, RunOverhead>>,
+  graph: Graph,
+  threads: number,
+): { endToEndMs: number; nodeMs: Map<string, number> } {
+  const proc = hostCpu(model.device);
+  const nodeMs = new Map<string, number>();
+  let sum = 0;
+  for (const n of graph.nodes) {
+    const ms = model.opLatencyMs(n, graph, proc, { threads });
+    nodeMs.set(n.id, ms);
+    sum += ms;
+  }
+  const o = runOverhead[String(threads)] ?? { fixedMs: 0, perNodeMs: 0 };
+  const endToEndMs = Math.max(
+    0.05 * sum,
+    (o.kernelScale ?? 1) * sum + o.fixedMs + o.perNodeMs * executedNodeCount(graph),
+  );
+  return { endToEndMs, nodeMs };
+}
+
+/** Bounds of the fitted kernel scale: the profiler inflates kernels, it does not halve or double them. */
+const KERNEL_SCALE_RANGE: readonly [number, number] = [0.8, 1.25];
+
 /**
- * Least squares of (end-to-end − Σ node medians) against node count, each model weighted by
- * 1/end-to-end² so that the fit minimises relative error (what fidelity scores), not the noise of the
- * slowest model.
+ * Fits RunOverhead per thread count: plain-run wall = a·Σ profiled kernel medians + c + b·executed
+ * nodes, minimising the absolute relative error (what fidelity scores) by iteratively reweighted least
+ * squares, with b ≥ 0 and c ≥ 0 (an executor does not give time back) and a within
+ * KERNEL_SCALE_RANGE: every subset of the non-negativity constraints is tried and the best feasible
+ * fit kept.
  */
 function fitRunOverhead(models: readonly ProfiledModel[]): RunOverhead {
   const pts = models
-    .map((m) => ({
-      n: m.profile.nodes.length,
-      r: m.profile.endToEnd.medianMs - m.profile.nodes.reduce((s, x) => s + x.latency.medianMs, 0),
-      w: 1 / Math.max(m.profile.endToEnd.medianMs, 1e-3) ** 2,
-    }))
-    .filter((p) => Number.isFinite(p.r));
-  const sw = pts.reduce((s, p) => s + p.w, 0);
-  if (pts.length === 0 || sw === 0) return { fixedMs: 0, perNodeMs: 0 };
-  const meanN = pts.reduce((s, p) => s + p.w * p.n, 0) / sw;
-  const meanR = pts.reduce((s, p) => s + p.w * p.r, 0) / sw;
-  let sxx = 0;
-  let sxy = 0;
-  for (const p of pts) {
-    sxx += p.w * (p.n - meanN) ** 2;
-    sxy += p.w * (p.n - meanN) * (p.r - meanR);
+    .map((m) => {
+      let sum = 0;
+      for (const n of m.profile.nodes) sum += n.latency.medianMs;
+      const y = m.profile.endToEnd.medianMs;
+      return { x: [sum, 1, executedNodeCount(m.graph)], y, w: 1 / Math.max(y, 1e-3) ** 2 };
+    })
+    .filter((p) => p.x.every(Number.isFinite) && Number.isFinite(p.y) && p.y > 0);
+  if (pts.length === 0) return { fixedMs: 0, perNodeMs: 0, kernelScale: 1 };
+  const relErr = (coef: readonly number[], p: (typeof pts)[number]): number =>
+    Math.abs(p.x[0] * coef[0] + coef[1] + p.x[2] * coef[2] - p.y) / p.y;
+  let best: { coef: number[]; err: number } | undefined;
+  // Free coefficients: the scale always; the fixed and per-node terms in every combination. Each fit
+  // is least absolute relative error by iteratively reweighted least squares, so that one model the
+  // kernel fit cannot explain (timer-bound tiny kernels) does not drag the others.
+  for (const free of [[0, 1, 2], [0, 2], [0, 1], [0]]) {
+    let coef: number[] | undefined;
+    let weighted = pts;
+    for (let it = 0; it < 20; it++) {
+      const next = weightedLeastSquares(weighted, free);
+      if (!next) break;
+      coef = next;
+      const c = coef;
+      weighted = pts.map((p) => ({ ...p, w: p.w / Math.max(relErr(c, p), 0.01) }));
+    }
+    if (!coef) continue;
+    coef[0] = Math.min(KERNEL_SCALE_RANGE[1], Math.max(KERNEL_SCALE_RANGE[0], coef[0]));
+    if (coef[1] < 0 || coef[2] < 0) continue;
+    const c = coef;
+    const err = pts.reduce((s, p) => s + relErr(c, p), 0);
+    if (!best || err < best.err) best = { coef, err };
   }
-  const perNodeMs = sxx > 0 ? sxy / sxx : 0;
-  const fixedMs = meanR - perNodeMs * meanN;
-  // Two parameters need several models; a fixed cost below zero or above a whole run is the line
-  // extrapolating noise: then only a per-node cost, through the origin.
-  const e2eMedian = median(models.map((m) => m.profile.endToEnd.medianMs));
-  if (pts.length >= 4 && fixedMs >= 0 && fixedMs <= e2eMedian) return { fixedMs, perNodeMs };
-  const snn = pts.reduce((s, p) => s + p.w * p.n * p.n, 0);
-  const snr = pts.reduce((s, p) => s + p.w * p.n * p.r, 0);
-  return { fixedMs: 0, perNodeMs: snn > 0 ? snr / snn : 0 };
+  const c = best?.coef ?? [1, 0, 0];
+  return { kernelScale: c[0], fixedMs: c[1], perNodeMs: c[2] };
+}
+
+/** Weighted least squares over the `free` coefficients (others 0); undefined when singular. */
+function weightedLeastSquares(
+  pts: readonly { x: number[]; y: number; w: number }[],
+  free: readonly number[],
+): number[] | undefined {
+  const k = free.length;
+  const a = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
+  for (const p of pts) {
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) a[i][j] += p.w * p.x[free[i]] * p.x[free[j]];
+      a[i][k] += p.w * p.x[free[i]] * p.y;
+    }
+  }
+  // Gaussian elimination with partial pivoting.
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
+    if (Math.abs(a[piv][c]) < 1e-300) return undefined;
+    [a[c], a[piv]] = [a[piv], a[c]];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = a[r][c] / a[c][c];
+      for (let j = c; j <= k; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  const coef = [0, 0, 0];
+  free.forEach((idx, i) => (coef[idx] = a[i][k] / a[i][i]));
+  return coef.every(Number.isFinite) ? coef : undefined;
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

@@ -56,6 +56,10 @@ export interface CompiledProcessor {
   /** Curve per category, every category filled (fallback: `other`, then flat). */
   readonly curves: Readonly<Record<OpCategory, CompiledCurve>>;
   readonly opCurves: ReadonlyMap<string, CompiledCurve>;
+  /** The params hold fine keys (with ':') in opEfficiency: false = look up the op type only. */
+  readonly fineKeyed: boolean;
+  /** Curves over FLOPs per group (ProcessorCostParams.opEfficiencyPerGroup); empty when none. */
+  readonly groupCurves: ReadonlyMap<string, CompiledCurve>;
   readonly bandwidthShare: Readonly<Record<OpCategory, number>>;
   /** Unsupported reason per dtype and op key ('' = supported). */
   readonly support: Map<DType, Map<string, string>>;
@@ -79,6 +83,8 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
   }
   const opCurves = new Map<string, CompiledCurve>();
   for (const [op, c] of Object.entries(params.opEfficiency ?? {})) opCurves.set(op, compileCurve(c));
+  const groupCurves = new Map<string, CompiledCurve>();
+  for (const [k, c] of Object.entries(params.opEfficiencyPerGroup ?? {})) groupCurves.set(k, compileCurve(c));
   return {
     proc,
     isCpu: proc.kind === 'cpu',
@@ -91,6 +97,8 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     activationDramShare: shareOrDefault(params.activationDramShare, defaultActivationDramShare(proc)),
     curves,
     opCurves,
+    fineKeyed: [...opCurves.keys()].some((k) => k.includes(':')),
+    groupCurves,
     bandwidthShare,
     support: new Map(),
   };
@@ -114,6 +122,16 @@ export interface NodeInfo {
   readonly outChannels: number;
   /** Bytes per element of the first output when it is a float type (else 0: no dtype rescaling). */
   readonly floatElemBytes: number;
+  /**
+   * Op type refined by the shape features that change which kernel runs: "Conv:k1", "Conv:k3s2",
+   * "Conv:dw3" (depthwise), "Conv:g3" (grouped), "MatMul:batched", "Add:bcast" (a non-scalar operand
+   * broadcast); the op type itself when nothing refines it.
+   */
+  readonly fineKey: string;
+  /** The coarser family of fineKey ("Conv:dense", "Conv:dw", "Conv:grouped"), else the op type. */
+  readonly familyKey: string;
+  /** Independent small kernels the op runs as: conv groups, batched-MatMul matrices; else 1. */
+  readonly groups: number;
 }
 
 const infoCache = new WeakMap<Graph, WeakMap<Node, NodeInfo>>();
@@ -154,10 +172,63 @@ export function nodeInfo(node: Node, graph: Graph): NodeInfo {
       op: node.op,
       outChannels: outputChannels(node, graph, cost.category),
       floatElemBytes: out && FLOAT_DTYPES.has(out.dtype) ? dtypeBytes(out.dtype) : 0,
+      ...shapeKeys(node, graph),
     };
     perGraph.set(node, info);
   }
   return info;
+}
+
+const ELEMENTWISE_BINARY: ReadonlySet<string> = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow']);
+
+function numericShape(graph: Graph, name: string | undefined): number[] | undefined {
+  const s = name === undefined || name === '' ? undefined : graph.tensors.get(name)?.shape;
+  return s && s.every((d) => typeof d === 'number') ? (s as number[]) : undefined;
+}
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/** NodeInfo.fineKey, familyKey and groups (see there). */
+function shapeKeys(node: Node, graph: Graph): { fineKey: string; familyKey: string; groups: number } {
+  const op = node.op;
+  const plain = { fineKey: op, familyKey: op, groups: 1 };
+  if ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx') return plain;
+  if (op === 'Conv') {
+    const ks = Array.isArray(node.attrs.kernel_shape) ? (node.attrs.kernel_shape as unknown[]) : undefined;
+    const w = numericShape(graph, node.inputs[1]);
+    const kDims = ks?.every((d) => typeof d === 'number')
+      ? (ks as number[])
+      : w && w.length > 2
+        ? w.slice(2)
+        : [1];
+    const k = Math.max(1, ...kDims);
+    const group = typeof node.attrs.group === 'number' && node.attrs.group > 1 ? node.attrs.group : 1;
+    const cin = numericShape(graph, node.inputs[0])?.[1];
+    const strides = Array.isArray(node.attrs.strides) ? (node.attrs.strides as unknown[]) : [];
+    const s = strides.some((x) => typeof x === 'number' && x > 1) ? 's2' : '';
+    if (group > 1 && group === cin) return { fineKey: `Conv:dw${k}`, familyKey: 'Conv:dw', groups: group };
+    if (group > 1) return { fineKey: `Conv:g${k}`, familyKey: 'Conv:grouped', groups: group };
+    return { fineKey: `Conv:k${k}${s}`, familyKey: 'Conv:dense', groups: 1 };
+  }
+  if (op === 'MatMul') {
+    const a = numericShape(graph, node.inputs[0]);
+    const b = numericShape(graph, node.inputs[1]);
+    if (a && b && a.length > 2 && b.length > 2) {
+      const batch = product(a.slice(0, -2));
+      if (batch > 1) return { fineKey: 'MatMul:batched', familyKey: 'MatMul:batched', groups: batch };
+    }
+    return plain;
+  }
+  if (ELEMENTWISE_BINARY.has(op)) {
+    const out = numericShape(graph, node.outputs[0]);
+    if (!out) return plain;
+    const n = product(out);
+    for (const name of node.inputs) {
+      const s = numericShape(graph, name);
+      if (s && product(s) > 1 && product(s) < n) return { fineKey: `${op}:bcast`, familyKey: op, groups: 1 };
+    }
+  }
+  return plain;
 }
 
 /** '' when `cp` runs the op in `dtype`, else why not (cached). */
@@ -241,8 +312,22 @@ export function rooflineMs(
   const rawBytes = weightBytes + activationBytes * cp.activationDramShare;
   const t = cp.tileChannels;
   if (t > 1 && channels > 0) flops *= (Math.ceil(channels / t) * t) / channels;
-  const curve = cp.opCurves.get(info.op) ?? cp.curves[info.category];
-  const eff = efficiencyAt(curve, flops);
+  // Curves over FLOPs per group first (grouped convs, batched MatMul), then fine → family → op type →
+  // category (ProcessorCostParams.opEfficiency / opEfficiencyPerGroup).
+  const groupCurve =
+    cp.groupCurves.size > 0
+      ? (cp.groupCurves.get(info.fineKey) ?? cp.groupCurves.get(info.familyKey))
+      : undefined;
+  let eff: number;
+  if (groupCurve !== undefined) {
+    eff = efficiencyAt(groupCurve, flops / info.groups);
+  } else {
+    const curve =
+      (cp.fineKeyed ? (cp.opCurves.get(info.fineKey) ?? cp.opCurves.get(info.familyKey)) : undefined) ??
+      cp.opCurves.get(info.op) ??
+      cp.curves[info.category];
+    eff = efficiencyAt(curve, flops);
+  }
   const computeMs = flops > 0 ? flops / (peak * eff * 1e6) : 0;
 
   // Float activations/weights travel in the compute dtype (fp16 on a GPU halves the bytes).

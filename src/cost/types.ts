@@ -57,8 +57,19 @@ export type TensorLayout = 'NCHW' | 'NHWC' | 'PHWC4';
 export interface ProcessorCostParams {
   /** Per op category (and optionally per op type, which wins) achieved-efficiency curves. */
   efficiency: Partial<Record<OpCategory, EfficiencyCurve>>;
-  /** Keyed by op type as in Node.op ("Conv", "MatMul"); wins over the category curve. */
+  /**
+   * Keyed by op type as in Node.op ("Conv", "MatMul"); wins over the category curve. May also hold finer
+   * keys (see NodeInfo.fineKey in roofline.ts: "Conv:k1", "Conv:k3s2", "Add:bcast", and the shape
+   * families "Conv:dense", ...), which win over the op type: lookup fineKey → familyKey → op → category.
+   */
   opEfficiency?: Record<string, EfficiencyCurve>;
+  /**
+   * Curves over FLOPs per group rather than per op, keyed like opEfficiency by fine or family key
+   * ("Conv:dw3", "Conv:dw", "MatMul:batched"): a depthwise/grouped conv or a batched MatMul runs one small
+   * kernel per group (per batch matrix), so its time is groups × τ(FLOPs/groups) and a curve over total
+   * FLOPs cannot tell 960 tiny channels from 8 big ones. Win over opEfficiency for the same key.
+   */
+  opEfficiencyPerGroup?: Record<string, EfficiencyCurve>;
   /** Sustained memory bandwidth this processor reaches alone (GB/s). */
   bandwidthGBps: number;
   /** Fixed cost per kernel launch (µs). */

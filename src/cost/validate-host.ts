@@ -7,7 +7,7 @@ import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import {
   calibrateHost,
-  hostCpu,
+  predictRunMs,
   type CalibrateOptions,
   type HostCalibration,
   type ProfiledModel,
@@ -53,23 +53,14 @@ export interface ValidationReport extends FidelityPair {
   folds: { heldOut: string; fittedOn: string[] }[];
 }
 
-/** Predicted latency of a whole graph: Σ per-node opLatencyMs + the run overhead; per node too. */
+/** Predicted latency of a whole graph: the run from its kernels (RunOverhead); per node too. */
 export function predictGraphMs(
   model: CostModel,
   calibration: Pick<HostCalibration, 'runOverhead'>,
   graph: Graph,
   threads: number,
 ): { endToEndMs: number; nodeMs: Map<string, number> } {
-  const proc = hostCpu(model.device);
-  const nodeMs = new Map<string, number>();
-  let sum = 0;
-  for (const n of graph.nodes) {
-    const ms = model.opLatencyMs(n, graph, proc, { threads });
-    nodeMs.set(n.id, ms);
-    sum += ms;
-  }
-  const o = calibration.runOverhead[String(threads)] ?? { fixedMs: 0, perNodeMs: 0 };
-  return { endToEndMs: Math.max(sum * 0.05, sum + o.fixedMs + o.perNodeMs * graph.nodes.length), nodeMs };
+  return predictRunMs(model, calibration.runOverhead, graph, threads);
 }
 
 export function validateHost(

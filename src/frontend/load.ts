@@ -28,13 +28,15 @@ export interface LoadOptions {
    * planning sees the graph a phone runtime would run. Off for `inspect`, which shows the file as is.
    */
   deploy?: boolean;
+  /** For `pkg:` models: bind the inputs the user leaves out to the package's example shapes/values. */
+  exampleInputs?: boolean;
 }
 
 export function loadModel(spec: string, opts: LoadOptions = {}): LoadedModel {
   const raw = readGraph(spec);
   const userInputs = raw.inputs.filter((name) => !raw.tensors.get(name)?.constant);
-  // A packaged model runs at its example shapes (and control values) unless the user says otherwise.
-  const example = spec.startsWith('pkg:') ? packagedModel(spec.slice(4)) : undefined;
+  // A packaged model may run at its example shapes (and control values) unless the user says otherwise.
+  const example = opts.exampleInputs && spec.startsWith('pkg:') ? packagedModel(spec.slice(4)) : undefined;
   const inputShapes = { ...example?.exampleInputs, ...resolveInputSpecs(opts.inputs ?? [], userInputs) };
   const inputValues = { ...example?.exampleValues, ...opts.values };
   for (const name of Object.keys(inputValues)) {
