@@ -18,6 +18,30 @@ import type {
 } from './types.js';
 import { splitTrafficBytes } from './split-rules.js';
 import { placementParts } from './validate.js';
+import { contextKey, nodeClasses, nodeIndex, type NodeClasses } from './node-classes.js';
+
+/** Latency (ms) and energy (J) per node class; NaN = not asked yet. */
+interface ClassCosts {
+  latencyMs: Float64Array;
+  energyJ: Float64Array;
+}
+
+// Whole-node costs per (cost model, graph, processor and context): plans that place most nodes whole
+// are judged again and again (guards, adaptive's candidates and local search) — the cost model is
+// asked once per node class (node-classes.ts). Cost models and graphs are immutable.
+const wholeCostCache = new WeakMap<CostModel, WeakMap<Graph, WeakMap<Processor, Map<string, ClassCosts>>>>();
+
+/** Per part of a split (or dtype-pinned) placement: its latency with contention, and its energy. */
+interface PartCosts {
+  latencyMs: number[];
+  energyJ: number[];
+}
+
+// The same per (cost model, graph, device), by node class, context and the placement's parts.
+const partCostCache = new WeakMap<
+  CostModel,
+  WeakMap<Graph, WeakMap<Device, Map<string, Map<string, PartCosts>>>>
+>();
 
 /** One processor's slice of a produced tensor: an interval [lo, hi) of the share along `axis`. */
 interface Piece {
@@ -87,6 +111,11 @@ export class Timeline {
   private delivered = new Map<string, { share: number; atMs: number }>();
   private transferBytes = 0;
   private crossEdges = 0;
+  private readonly classes: NodeClasses;
+  private readonly ctxKey: string;
+  // Shared by clones: a cache of pure values.
+  private readonly wholeByProc = new Map<Processor, ClassCosts>();
+  private partCache: Map<string, PartCosts> | undefined;
 
   constructor(
     readonly graph: Graph,
@@ -98,6 +127,8 @@ export class Timeline {
     this.home = homeProcessor(device);
     this.ctx = opts.context ?? {};
     this.record = opts.trace ?? true;
+    this.classes = nodeClasses(graph);
+    this.ctxKey = contextKey(this.ctx);
     for (const p of device.processors) this.perProcessor[p.id] = emptyBreakdown();
     this.freeAtMs = new Map<string, number>(device.processors.map((p) => [p.id, 0]));
     for (const name of graph.inputs) {
@@ -161,17 +192,17 @@ export class Timeline {
 
   /** Issues `node` (all its inputs must have been issued) as `placement` says. */
   issue(node: Node, placement: Placement): void {
-    const { graph, cost, ctx, procs, home } = this;
+    if (!('split' in placement) && placement.computeDType === undefined) {
+      const index = this.indexOf(node);
+      if (index >= 0) {
+        this.issueWhole(node, index, this.procs.get(placement.proc) ?? this.home);
+        return;
+      }
+    }
+    const { graph, procs, home } = this;
     const parts = placementParts(placement);
     const axis: SplitAxis | undefined = 'split' in placement ? placement.split.axis : undefined;
-    const partLatencies = parts.map((part) => {
-      const proc = procs.get(part.proc) ?? home;
-      return cost.opLatencyMs(node, graph, proc, partContext(ctx, part, axis));
-    });
-    // Parts of one split node run at once and share DRAM: each sees the others' traffic.
-    const contended = axis
-      ? withContention(node, graph, parts, partLatencies, procs, cost, ctx, axis)
-      : partLatencies;
+    const { latencyMs: contended, energyJ } = this.partCosts(node, parts, axis);
 
     let lo = 0;
     const produced: Piece[] = [];
@@ -196,11 +227,117 @@ export class Timeline {
       if (this.record) this.events.push({ proc: proc.id, kind: 'compute', node: node.id, startMs, endMs });
       const b = this.perProcessor[proc.id];
       b.computeMs += latencyMs;
-      b.energyJ += cost.opEnergyJ(node, graph, proc, partContext(ctx, part, axis));
+      b.energyJ += energyJ[k];
       produced.push({ proc: proc.id, axis: axis ? tensorAxis(axis) : 'N', lo, hi, readyMs: endMs });
       lo = hi;
     });
     for (const out of node.outputs) if (out !== '') this.pieces.set(out, produced);
+  }
+
+  /**
+   * `issue` of a node placed whole on `proc` in its default dtype: the same steps as the general path
+   * with one part of fraction 1 reading all of each input, its cost looked up per node class.
+   */
+  private issueWhole(node: Node, index: number, proc: Processor): void {
+    const { graph, cost, ctx } = this;
+    const table = this.wholeCosts(proc);
+    const cls = this.classes.classOf[index];
+    let latencyMs = table.latencyMs[cls];
+    if (Number.isNaN(latencyMs)) {
+      latencyMs = table.latencyMs[cls] = cost.opLatencyMs(node, graph, proc, ctx);
+      table.energyJ[cls] = cost.opEnergyJ(node, graph, proc, ctx);
+    }
+    let readyMs = 0;
+    for (const name of nodeInputs(node)) {
+      const t = graph.tensors.get(name);
+      if (!t || t.constant) continue;
+      const pieces = this.pieces.get(name);
+      if (!pieces) continue;
+      for (let i = 0; i < pieces.length; i++) {
+        const piece = pieces[i];
+        readyMs = Math.max(readyMs, this.arrive(t, i, piece, piece.hi - piece.lo, proc, node.id));
+      }
+    }
+    const freeAt = this.freeAtMs.get(proc.id) ?? 0;
+    const startMs = Math.max(readyMs, freeAt);
+    const endMs = startMs + latencyMs;
+    this.freeAtMs.set(proc.id, endMs);
+    if (this.record) this.events.push({ proc: proc.id, kind: 'compute', node: node.id, startMs, endMs });
+    const b = this.perProcessor[proc.id];
+    b.computeMs += latencyMs;
+    b.energyJ += table.energyJ[cls];
+    const produced: Piece[] = [{ proc: proc.id, axis: 'N', lo: 0, hi: 1, readyMs: endMs }];
+    for (const out of node.outputs) if (out !== '') this.pieces.set(out, produced);
+  }
+
+  /** Latency and energy of whole (unsplit, default-dtype) nodes on `proc` under this context, per class. */
+  private wholeCosts(proc: Processor): ClassCosts {
+    const mine = this.wholeByProc.get(proc);
+    if (mine) return mine;
+    let byGraph = wholeCostCache.get(this.cost);
+    if (!byGraph) wholeCostCache.set(this.cost, (byGraph = new WeakMap()));
+    let byProc = byGraph.get(this.graph);
+    if (!byProc) byGraph.set(this.graph, (byProc = new WeakMap()));
+    let byCtx = byProc.get(proc);
+    if (!byCtx) byProc.set(proc, (byCtx = new Map()));
+    let t = byCtx.get(this.ctxKey);
+    if (!t) {
+      const n = this.classes.representative.length;
+      t = { latencyMs: new Float64Array(n).fill(NaN), energyJ: new Float64Array(n).fill(NaN) };
+      byCtx.set(this.ctxKey, t);
+    }
+    this.wholeByProc.set(proc, t);
+    return t;
+  }
+
+  /**
+   * Latency (with the siblings' contention) and energy of each part of `node` placed as `parts`;
+   * asked of the cost model once per node class, context and parts (adaptive judges the same split
+   * placements in many candidate plans).
+   */
+  private partCosts(node: Node, parts: SplitPart[], axis: SplitAxis | undefined): PartCosts {
+    const { graph, cost, ctx, procs, home } = this;
+    const index = this.indexOf(node);
+    let cache: Map<string, PartCosts> | undefined;
+    let key = '';
+    if (index >= 0) {
+      cache = this.partCache ?? (this.partCache = this.sharedPartCache());
+      key = `${this.classes.classOf[index]}|${axis ?? ''}`;
+      for (const part of parts) key += `|${part.proc}:${part.fraction}:${part.computeDType ?? ''}`;
+      const known = cache.get(key);
+      if (known) return known;
+    }
+    const partLatencies = parts.map((part) => {
+      const proc = procs.get(part.proc) ?? home;
+      return cost.opLatencyMs(node, graph, proc, partContext(ctx, part, axis));
+    });
+    // Parts of one split node run at once and share DRAM: each sees the others' traffic.
+    const latencyMs = axis
+      ? withContention(node, graph, parts, partLatencies, procs, cost, ctx, axis)
+      : partLatencies;
+    const energyJ = parts.map((part) =>
+      cost.opEnergyJ(node, graph, procs.get(part.proc) ?? home, partContext(ctx, part, axis)),
+    );
+    const out = { latencyMs, energyJ };
+    cache?.set(key, out);
+    return out;
+  }
+
+  private sharedPartCache(): Map<string, PartCosts> {
+    let byGraph = partCostCache.get(this.cost);
+    if (!byGraph) partCostCache.set(this.cost, (byGraph = new WeakMap()));
+    let byDevice = byGraph.get(this.graph);
+    if (!byDevice) byGraph.set(this.graph, (byDevice = new WeakMap()));
+    let byCtx = byDevice.get(this.device);
+    if (!byCtx) byDevice.set(this.device, (byCtx = new Map()));
+    let m = byCtx.get(this.ctxKey);
+    if (!m) byCtx.set(this.ctxKey, (m = new Map()));
+    return m;
+  }
+
+  /** The index of `node` in the graph (-1 for a node object the graph does not hold). */
+  private indexOf(node: Node): number {
+    return nodeIndex(this.graph, node);
   }
 
   /** When `proc` finishes the work issued to it so far (ms). */
@@ -298,14 +435,25 @@ function partContext(ctx: RunContext, part: SplitPart, axis: SplitAxis | undefin
 }
 
 /** Plan order when given, else topological order. */
-function issueOrder(plan: Plan, graph: Graph): Node[] {
+function issueOrder(plan: Plan, graph: Graph): readonly Node[] {
   if (plan.order) {
-    const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-    return plan.order.map((id) => byId.get(id)).filter((n): n is Node => n !== undefined);
+    let byId = nodeByIdCache.get(graph);
+    if (!byId) nodeByIdCache.set(graph, (byId = new Map(graph.nodes.map((n) => [n.id, n]))));
+    const index = byId;
+    return plan.order.map((id) => index.get(id)).filter((n): n is Node => n !== undefined);
   }
-  const deps = dependencies(graph);
-  return topologicalOrder(graph, deps).map((i) => graph.nodes[i]);
+  let topo = topoCache.get(graph);
+  if (!topo) {
+    const deps = dependencies(graph);
+    topo = topologicalOrder(graph, deps).map((i) => graph.nodes[i]);
+    topoCache.set(graph, topo);
+  }
+  return topo;
 }
+
+// Per graph (graphs are immutable): node by id, and nodes in topological order.
+const nodeByIdCache = new WeakMap<Graph, Map<string, Node>>();
+const topoCache = new WeakMap<Graph, readonly Node[]>();
 
 /** Re-predicts split parts with the DRAM bandwidth the sibling parts draw while they run. */
 function withContention(

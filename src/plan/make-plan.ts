@@ -5,6 +5,16 @@ import type { Graph, Node } from '../graph/types.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import type { Objective, Placement, Plan, PlanOptions } from './types.js';
 
+// Fingerprints per graph (graphs are immutable): strategies make several plans of one graph.
+const fingerprints = new WeakMap<Graph, string>();
+
+/** graphFingerprint(graph), computed once per graph object. */
+export function fingerprintOf(graph: Graph): string {
+  let f = fingerprints.get(graph);
+  if (f === undefined) fingerprints.set(graph, (f = graphFingerprint(graph)));
+  return f;
+}
+
 export function makePlan(
   graph: Graph,
   device: Device,
@@ -15,7 +25,7 @@ export function makePlan(
   const objective: Objective = extra.objective ?? 'latency';
   return {
     model: graph.name,
-    fingerprint: graphFingerprint(graph),
+    fingerprint: fingerprintOf(graph),
     device: device.id,
     strategy,
     objective,

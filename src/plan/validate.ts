@@ -3,10 +3,10 @@
 import type { CostModel } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
 import { dependencies } from '../graph/dag.js';
-import { graphFingerprint } from '../graph/fingerprint.js';
 import type { DType, Graph, Node } from '../graph/types.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import { supportsOp } from '../hardware/op-support.js';
+import { fingerprintOf } from './make-plan.js';
 import { splitProblem } from './split-rules.js';
 import type { Placement, Plan, SplitPart } from './types.js';
 
@@ -49,7 +49,7 @@ export function validatePlan(
 ): void {
   if (plan.device !== device.id)
     throw new HeteroError(where, `plan is for device ${plan.device}, not ${device.id}`);
-  if (plan.fingerprint !== graphFingerprint(graph)) {
+  if (plan.fingerprint !== fingerprintOf(graph)) {
     throw new HeteroError(
       where,
       `plan is for another model (${plan.model}) or other input shapes than ${graph.name}`,

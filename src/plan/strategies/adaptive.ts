@@ -41,6 +41,7 @@ import type {
 } from '../types.js';
 import { band } from './band.js';
 import { bestSingle } from './best-single.js';
+import { latencyLookup } from '../node-classes.js';
 import { planRunContext } from './bound.js';
 import { codl } from './codl.js';
 import { heft } from './heft.js';
@@ -350,9 +351,8 @@ export function createAdaptive(options: AdaptiveOptions = {}): Strategy {
         const topo = topologicalOrder(graph, deps);
         const bigCpu = usable.find((p) => p.id === 'cpu-big') ?? usable.find((p) => p.kind === 'cpu');
         const theGpu = usable.find((p) => p.kind === 'gpu');
-        const runnable = graph.nodes.map((node) =>
-          usable.filter((p) => Number.isFinite(cost.opLatencyMs(node, graph, p, ctx))),
-        );
+        const lat = latencyLookup(graph, cost, ctx);
+        const runnable = graph.nodes.map((node) => usable.filter((p) => Number.isFinite(lat(node, p))));
         // An explicit order (the plan's, else topological) spares evaluatePlan re-deriving it per try.
         const issue = start.plan.order ?? topo.map((i) => graph.nodes[i].id);
         let current = start;

@@ -34,6 +34,8 @@ import type { Device, Processor } from '../../hardware/schema.js';
 import { homeProcessor } from '../evaluate.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
+import { latencyLookup } from '../node-classes.js';
+import { planContext } from './chains.js';
 
 /** One fallback-aware unit subgraph of a model. */
 export interface BandUnit {
@@ -164,10 +166,11 @@ export function bandUnits(
   // Split the order wherever the set of capable processors changes.
   const runs: { nodes: number[]; procs: Processor[]; key: string }[] = [];
   const latency = new Map<string, number>();
+  const lat = latencyLookup(graph, cost, ctx);
   for (const i of order) {
     const node = graph.nodes[i];
     const capable = procs.filter((p) => {
-      const ms = cost.opLatencyMs(node, graph, p, ctx);
+      const ms = lat(node, p);
       latency.set(`${i}|${p.id}`, ms);
       return Number.isFinite(ms);
     });
@@ -360,10 +363,3 @@ export const band: Strategy = {
     'single model: the fastest chain of subgraphs; copies through CPU memory per subgraph; no window.',
   plan,
 };
-
-/** Conditions the plan is made for: opts.context, with opts.freqShare winning over its freqShare. */
-function planContext(opts: PlanOptions): RunContext {
-  const ctx: RunContext = { ...opts.context };
-  if (opts.freqShare !== undefined) ctx.freqShare = opts.freqShare;
-  return ctx;
-}

@@ -22,12 +22,37 @@ export interface SingleCandidate {
   score: number;
 }
 
-/** Every single-processor strategy that can run here, evaluated and sorted best first. */
+// rankSingles per (cost model, graph, device, options): best-single and layerwise's guard both rank the
+// singles, and adaptive runs both on one cost model. Cost models and graphs are immutable.
+const rankCache = new WeakMap<CostModel, WeakMap<Graph, WeakMap<Device, Map<string, SingleCandidate[]>>>>();
+
+/**
+ * Every single-processor strategy that can run here, evaluated and sorted best first. The plans are
+ * shared between calls with the same arguments: callers must not modify them.
+ */
 export function rankSingles(
   graph: Graph,
   device: Device,
   cost: CostModel,
   opts: PlanOptions = {},
+): SingleCandidate[] {
+  let byGraph = rankCache.get(cost);
+  if (!byGraph) rankCache.set(cost, (byGraph = new WeakMap()));
+  let byDevice = byGraph.get(graph);
+  if (!byDevice) byGraph.set(graph, (byDevice = new WeakMap()));
+  let byOpts = byDevice.get(device);
+  if (!byOpts) byDevice.set(device, (byOpts = new Map()));
+  const key = JSON.stringify(opts);
+  let ranked = byOpts.get(key);
+  if (!ranked) byOpts.set(key, (ranked = rankSinglesUncached(graph, device, cost, opts)));
+  return ranked.map((c) => ({ ...c }));
+}
+
+function rankSinglesUncached(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  opts: PlanOptions,
 ): SingleCandidate[] {
   const objective = planObjective(opts);
   const context = planContext(opts);

@@ -37,6 +37,8 @@ import type { DType, Graph, Node } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem } from '../split-rules.js';
+import { nodeClasses } from '../node-classes.js';
+import { planContext } from './chains.js';
 import type { Placement, Plan, PlanOptions, SplitAxis, Strategy } from '../types.js';
 
 /** Fractions at which a part's time per unit share is probed (see the header). */
@@ -45,12 +47,8 @@ const AXES: readonly SplitAxis[] = ['N', 'C', 'H', 'W', 'OC'];
 /** Exponentiated-gradient steps for the work-bound weights (P ≤ 6 processors: converges fast). */
 const WEIGHT_ITERATIONS = 200;
 
-/** The run context plans are made and evaluated under: `opts.context` with `opts.freqShare` on top. */
-export function planRunContext(opts: PlanOptions = {}): RunContext {
-  const ctx: RunContext = { ...(opts.context ?? {}) };
-  if (opts.freqShare !== undefined) ctx.freqShare = opts.freqShare;
-  return ctx;
-}
+/** The run context plans are made and evaluated under (one helper for every strategy: chains.ts). */
+export { planContext as planRunContext } from './chains.js';
 
 /** Per-node, per-processor minimum costs the bound (and searches) build on. */
 export interface NodeCostTable {
@@ -79,35 +77,56 @@ export function nodeCostTable(
   opts: PlanOptions = {},
 ): NodeCostTable {
   const procs = usableProcessors(device, opts);
-  const ctx = planRunContext(opts);
-  const axesOf = graph.nodes.map((node) => AXES.filter((a) => splitProblem(node, graph, a, 2) === undefined));
+  const ctx = planContext(opts);
+  // Nodes a cost model cannot tell apart cost the same: probe one node per class (nodeClasses).
+  const { classOf, representative } = nodeClasses(graph);
+  const axesOf = representative.map((i) =>
+    AXES.filter((a) => splitProblem(graph.nodes[i], graph, a, 2) === undefined),
+  );
   const wholeMs = procs.map(() => new Float64Array(graph.nodes.length));
   const unitMs = procs.map(() => new Float64Array(graph.nodes.length));
+  const classWhole = new Float64Array(representative.length);
+  const classUnit = new Float64Array(representative.length);
   procs.forEach((proc, p) => {
     const dtypes = computeDTypes(proc);
-    graph.nodes.forEach((node: Node, i) => {
+    const contexts = dtypes.map((d): RunContext => (d === undefined ? ctx : { ...ctx, computeDType: d }));
+    // The probe contexts do not depend on the node: made once per processor.
+    const probes = contexts.map((base) =>
+      AXES.map((axis) => PROBE_FRACTIONS.map((f): RunContext => ({ ...base, split: { axis, fraction: f } }))),
+    );
+    representative.forEach((i, c) => {
+      const node: Node = graph.nodes[i];
       let whole = Infinity;
       let unit = Infinity;
-      for (const d of dtypes) {
-        const base: RunContext = d === undefined ? ctx : { ...ctx, computeDType: d };
-        const t = finiteOr(cost.opLatencyMs(node, graph, proc, base));
+      for (let d = 0; d < contexts.length; d++) {
+        const t = finiteOr(cost.opLatencyMs(node, graph, proc, contexts[d]));
         if (!Number.isFinite(t)) continue;
         whole = Math.min(whole, t);
         unit = Math.min(unit, t);
-        for (const axis of axesOf[i]) {
-          for (const f of PROBE_FRACTIONS) {
-            const part = finiteOr(
-              cost.opLatencyMs(node, graph, proc, { ...base, split: { axis, fraction: f } }),
-            );
-            unit = Math.min(unit, part / f);
+        for (const axis of axesOf[c]) {
+          const byFraction = probes[d][AXES.indexOf(axis)];
+          for (let k = 0; k < PROBE_FRACTIONS.length; k++) {
+            const part = finiteOr(cost.opLatencyMs(node, graph, proc, byFraction[k]));
+            unit = Math.min(unit, part / PROBE_FRACTIONS[k]);
           }
         }
       }
-      wholeMs[p][i] = whole;
-      unitMs[p][i] = unit;
+      classWhole[c] = whole;
+      classUnit[c] = unit;
     });
+    const wholeRow = wholeMs[p];
+    const unitRow = unitMs[p];
+    for (let i = 0; i < classOf.length; i++) {
+      wholeRow[i] = classWhole[classOf[i]];
+      unitRow[i] = classUnit[classOf[i]];
+    }
   });
-  return { procs, wholeMs, unitMs, splittable: axesOf.map((a) => a.length > 0) };
+  return {
+    procs,
+    wholeMs,
+    unitMs,
+    splittable: Array.from(classOf, (c) => axesOf[c].length > 0),
+  };
 }
 
 export interface LowerBound {

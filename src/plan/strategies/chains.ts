@@ -9,10 +9,18 @@ import type { Device, Processor } from '../../hardware/schema.js';
 import { homeProcessor } from '../evaluate.js';
 import type { Objective, PlanOptions } from '../types.js';
 import { shareOf } from '../evaluate.js';
+import { contextKey, perNodeClass } from '../node-classes.js';
 
-/** The run context a strategy plans for (frequency share from the options). */
-export function planContext(opts: PlanOptions = {}): RunContext | undefined {
-  return opts.freqShare === undefined ? undefined : { freqShare: opts.freqShare };
+export { contextKey, nodeClasses, perNodeClass, type NodeClasses } from '../node-classes.js';
+
+/**
+ * The run context plans are made and evaluated under: `opts.context` (background load, threads…) with
+ * `opts.freqShare` on top. Every strategy plans under this one context, the one adaptive judges in.
+ */
+export function planContext(opts: PlanOptions = {}): RunContext {
+  const ctx: RunContext = { ...(opts.context ?? {}) };
+  if (opts.freqShare !== undefined) ctx.freqShare = opts.freqShare;
+  return ctx;
 }
 
 /** Planning objective; throughput is planned as latency by these single-inference strategies. */
@@ -26,7 +34,8 @@ const rowCache = new WeakMap<CostModel, WeakMap<Graph, Map<string, Float64Array>
 
 /**
  * latencyMs[p][i]: node i on processor procs[p] (Infinity = cannot run), computed once per
- * (cost model, graph, processor, frequency share). Rows are shared: callers must not write to them.
+ * (cost model, graph, processor, run context), asking the cost model once per node class. Rows are
+ * shared: callers must not write to them.
  */
 export function latencyTable(
   graph: Graph,
@@ -39,34 +48,48 @@ export function latencyTable(
   let rows = byGraph.get(graph);
   if (!rows) byGraph.set(graph, (rows = new Map()));
   const cache = rows;
+  const ctxKey = contextKey(ctx);
   return procs.map((proc) => {
-    const key = `${proc.id}|${ctx?.freqShare ?? 1}`;
+    const key = `${proc.id}|${ctxKey}`;
     const cached = cache.get(key);
     if (cached) return cached;
-    const row = new Float64Array(graph.nodes.length);
-    graph.nodes.forEach((node, i) => {
+    const row = perNodeClass(graph, (node) => {
       const ms = cost.opLatencyMs(node, graph, proc, ctx);
-      row[i] = Number.isFinite(ms) && ms >= 0 ? ms : Infinity;
+      return Number.isFinite(ms) && ms >= 0 ? ms : Infinity;
     });
     cache.set(key, row);
     return row;
   });
 }
 
-// Move times per cost model, by what they depend on: dtype, shape, the two ends.
-const moveCache = new WeakMap<CostModel, Map<string, number>>();
+// Move times per cost model, by what they depend on: dtype, shape, the two ends. Looked up by tensor
+// object first (no key to build), then shared between tensors of one dtype and shape.
+type PairTimes = Map<Processor, Map<Processor, number>>;
+const moveCache = new WeakMap<
+  CostModel,
+  { bySignature: Map<string, PairTimes>; byTensor: WeakMap<TensorInfo, PairTimes> }
+>();
 
 /** Sync + transfer time of moving `t` from one processor to another (0 when they are the same). */
 export function moveMs(cost: CostModel, t: TensorInfo, from: Processor, to: Processor): number {
   if (from.id === to.id) return 0;
   let cache = moveCache.get(cost);
-  if (!cache) moveCache.set(cost, (cache = new Map()));
-  const moved = shareOf(t, 1);
-  const key = `${moved.dtype}|${moved.shape?.join('x') ?? '?'}|${from.id}|${to.id}`;
-  let ms = cache.get(key);
+  if (!cache) moveCache.set(cost, (cache = { bySignature: new Map(), byTensor: new WeakMap() }));
+  let pairs = cache.byTensor.get(t);
+  if (!pairs) {
+    const moved = shareOf(t, 1);
+    const key = `${moved.dtype}|${moved.shape?.join('x') ?? '?'}`;
+    pairs = cache.bySignature.get(key);
+    if (!pairs) cache.bySignature.set(key, (pairs = new Map()));
+    cache.byTensor.set(t, pairs);
+  }
+  let byTo = pairs.get(from);
+  if (!byTo) pairs.set(from, (byTo = new Map()));
+  let ms = byTo.get(to);
   if (ms === undefined) {
+    const moved = shareOf(t, 1);
     ms = cost.syncMs(from, to) + cost.transferMs(moved, from, to);
-    cache.set(key, ms);
+    byTo.set(to, ms);
   }
   return ms;
 }

@@ -28,6 +28,8 @@ import { evaluatePlan, homeProcessor } from '../evaluate.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
+import { nodeClasses } from '../node-classes.js';
+import { planContext } from './chains.js';
 import {
   axisLength,
   balanceShare,
@@ -63,6 +65,9 @@ interface Option {
   fCpu: number;
 }
 
+/** Part latencies per node class and CPU share ("a…" alone, "c…" concurrent), within one plan call. */
+type PartsMemo = Map<string, { cpuMs: number; gpuMs: number }>;
+
 const INFEASIBLE: Option = { cpuMs: Infinity, gpuMs: Infinity, fCpu: 0 };
 
 /** CoDL's co-execution plan from the DP alone, with the DP's own latency estimate (before the check). */
@@ -77,7 +82,7 @@ export const codl: Strategy = {
   name: 'codl',
   cites: CITES,
   plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
-    const base: RunContext = opts.freqShare !== undefined ? { freqShare: opts.freqShare } : {};
+    const base: RunContext = planContext(opts);
     const { plan, single } = coExecutionPlan(graph, device, cost, opts);
     // CoDL never does worse than its own single-processor candidate.
     if (!single) return plan;
@@ -103,7 +108,7 @@ export function coExecutionPlan(
   opts: PlanOptions = {},
 ): CoExecution {
   const { cpu, gpu } = splitPair(device, opts);
-  const base: RunContext = opts.freqShare !== undefined ? { freqShare: opts.freqShare } : {};
+  const base: RunContext = planContext(opts);
   const deps = dependencies(graph);
   const order = topologicalOrder(graph, deps);
   const nodes = order.map((i) => graph.nodes[i]);
@@ -112,8 +117,13 @@ export function coExecutionPlan(
   const outputs = new Set(graph.outputs);
 
   // Latency options per operator and partition, costed once.
-  const options: Option[][] = nodes.map((node) => costOptions(node, graph, cpu, gpu, cost, base));
-  const runLength = chainRatios(nodes, graph, options, cpu, gpu, cost, base);
+  // Nodes the cost model cannot tell apart get the same options (node-classes.ts): cost one per class.
+  const { classOf, representative } = nodeClasses(graph);
+  const classOptions = representative.map((i) => costOptions(graph.nodes[i], graph, cpu, gpu, cost, base));
+  const nodeClass = order.map((i) => classOf[i]);
+  const options: Option[][] = nodeClass.map((c) => classOptions[c].slice());
+  const memo: PartsMemo = new Map();
+  const runLength = chainRatios(nodes, nodeClass, graph, options, cpu, gpu, cost, base, memo);
 
   const pricer = new MovePricer(device, cost);
   const positionOf = new Map<number, number>(order.map((i, k) => [i, k]));
@@ -137,15 +147,18 @@ export function coExecutionPlan(
   for (let k = 0; k < n; k++) {
     const node = nodes[k];
     const inputs = tensorInputs(node, graph);
-    const prevStates = k === 0 ? [-1] : [0, 1, 2, 3].filter((s) => Number.isFinite(value[k - 1][s]));
-    for (const s of prevStates) {
-      // Where each input is held, given the path behind state s.
-      const sources = inputs.map(({ tensor, producer }) => {
-        if (producer === undefined) return { tensor, regions: homeRegions };
-        const p = positionOf.get(producer) ?? 0;
-        const mode = modeOnPath(k - 1, s, p) as Mode;
-        return { tensor, regions: heldOf[p][mode] };
-      });
+    // Producer positions (-1: a graph input), and where each input is held behind the state.
+    const producerAt = inputs.map(({ producer }) =>
+      producer === undefined ? -1 : (positionOf.get(producer) ?? 0),
+    );
+    const sources = inputs.map(({ tensor }) => ({ tensor, regions: homeRegions }));
+    for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
+      const s = prev;
+      if (k > 0 && !Number.isFinite(value[k - 1][s])) continue;
+      for (let x = 0; x < sources.length; x++) {
+        const p = producerAt[x];
+        sources[x].regions = p < 0 ? homeRegions : heldOf[p][modeOnPath(k - 1, s, p) as Mode];
+      }
       const before = k === 0 ? 0 : value[k - 1][s];
       for (let m = 0 as Mode; m < MODES; m = (m + 1) as Mode) {
         const opt = options[k][m];
@@ -191,7 +204,7 @@ export function coExecutionPlan(
       modes[k] = state as Mode;
       state = back[k][state];
     }
-    rebalanceChains(nodes, graph, modes, options, runLength, cpu, gpu, cost, base);
+    rebalanceChains(nodes, nodeClass, graph, modes, options, runLength, cpu, gpu, cost, base, memo);
     nodes.forEach((node, k) => {
       counts[modes[k]]++;
       placements[node.id] = placementFor(modes[k], options[k][modes[k]], cpu, gpu);
@@ -260,29 +273,43 @@ function costOptions(
   return out;
 }
 
-/** H-split latencies of one operator at CPU share f, the parts running together. */
-function hParts(
-  node: Node,
-  graph: Graph,
-  cpu: Processor,
-  gpu: Processor,
-  cost: CostModel,
-  base: RunContext,
-  f: number,
-): { cpuMs: number; gpuMs: number } {
-  return concurrentParts(node, graph, cpu, gpu, cost, base, 'H', f);
-}
-
-/** One CPU share for a run of operators: balances the run's summed CPU and GPU times. */
-function chainShare(
+/**
+ * H-split latencies (the parts running together) of the operators of a run at CPU share f, priced
+ * once per node class.
+ */
+function assignChainShare(
   run: number[],
   nodes: Node[],
+  nodeClass: ArrayLike<number>,
   options: Option[][],
   graph: Graph,
   cpu: Processor,
   gpu: Processor,
   cost: CostModel,
   base: RunContext,
+  f: number,
+  memo: PartsMemo,
+): void {
+  for (const j of run) {
+    const key = `c${nodeClass[j]}|${f}`;
+    let t = memo.get(key);
+    if (!t) memo.set(key, (t = concurrentParts(nodes[j], graph, cpu, gpu, cost, base, 'H', f)));
+    options[j][HSPLIT] = { cpuMs: t.cpuMs, gpuMs: t.gpuMs, fCpu: f };
+  }
+}
+
+/** One CPU share for a run of operators: balances the run's summed CPU and GPU times. */
+function chainShare(
+  run: number[],
+  nodes: Node[],
+  nodeClass: ArrayLike<number>,
+  options: Option[][],
+  graph: Graph,
+  cpu: Processor,
+  gpu: Processor,
+  cost: CostModel,
+  base: RunContext,
+  memo: PartsMemo,
 ): number {
   const rows = Math.max(...run.map((k) => axisLength(nodes[k], graph, 'H')));
   let cpuWholeMs = 0;
@@ -294,10 +321,13 @@ function chainShare(
   const guess = throughputShare(cpuWholeMs, gpuWholeMs);
   return balanceShare(
     (f) => {
+      // Summed in run order; each class's parts priced once per share.
       let cpuMs = 0;
       let gpuMs = 0;
       for (const k of run) {
-        const t = aloneParts(nodes[k], graph, cpu, gpu, cost, base, 'H', f);
+        const key = `a${nodeClass[k]}|${f}`;
+        let t = memo.get(key);
+        if (!t) memo.set(key, (t = aloneParts(nodes[k], graph, cpu, gpu, cost, base, 'H', f)));
         cpuMs += t.cpuMs;
         gpuMs += t.gpuMs;
       }
@@ -311,12 +341,14 @@ function chainShare(
 /** Candidate chains: maximal runs of consecutive H-splittable operators, each with one shared ratio. */
 function chainRatios(
   nodes: Node[],
+  nodeClass: ArrayLike<number>,
   graph: Graph,
   options: Option[][],
   cpu: Processor,
   gpu: Processor | undefined,
   cost: CostModel,
   base: RunContext,
+  memo: PartsMemo,
 ): Int32Array {
   // Length of the candidate run starting at each position (0 elsewhere).
   const runLength = new Int32Array(nodes.length);
@@ -330,9 +362,8 @@ function chainRatios(
     const run: number[] = [];
     while (k < nodes.length && options[k][HSPLIT].fCpu === -1) run.push(k++);
     runLength[run[0]] = run.length;
-    const f = chainShare(run, nodes, options, graph, cpu, gpu, cost, base);
-    for (const j of run)
-      options[j][HSPLIT] = { ...hParts(nodes[j], graph, cpu, gpu, cost, base, f), fCpu: f };
+    const f = chainShare(run, nodes, nodeClass, options, graph, cpu, gpu, cost, base, memo);
+    assignChainShare(run, nodes, nodeClass, options, graph, cpu, gpu, cost, base, f, memo);
   }
   return runLength;
 }
@@ -340,6 +371,7 @@ function chainRatios(
 /** The chains the DP kept may be shorter than the candidate runs: give each its own balanced ratio. */
 function rebalanceChains(
   nodes: Node[],
+  nodeClass: ArrayLike<number>,
   graph: Graph,
   modes: Mode[],
   options: Option[][],
@@ -348,6 +380,7 @@ function rebalanceChains(
   gpu: Processor | undefined,
   cost: CostModel,
   base: RunContext,
+  memo: PartsMemo,
 ): void {
   if (!gpu) return;
   let k = 0;
@@ -359,9 +392,8 @@ function rebalanceChains(
     const run: number[] = [];
     while (k < nodes.length && modes[k] === HSPLIT) run.push(k++);
     if (runLength[run[0]] === run.length) continue; // the whole candidate run: already balanced
-    const f = chainShare(run, nodes, options, graph, cpu, gpu, cost, base);
-    for (const j of run)
-      options[j][HSPLIT] = { ...hParts(nodes[j], graph, cpu, gpu, cost, base, f), fCpu: f };
+    const f = chainShare(run, nodes, nodeClass, options, graph, cpu, gpu, cost, base, memo);
+    assignChainShare(run, nodes, nodeClass, options, graph, cpu, gpu, cost, base, f, memo);
   }
 }
 

@@ -100,6 +100,8 @@ function priceBlock(
   latencyMs: Float64Array[],
   price: Pricer,
   homeAt: number,
+  inputsOf: readonly TensorInfo[][],
+  outputs: ReadonlySet<string>,
 ): BlockChoice | undefined {
   const block = seg.blocks[b];
   const assign = new Map<number, number>();
@@ -114,7 +116,7 @@ function priceBlock(
   for (const i of block.nodes) {
     const p = assign.get(i) as number;
     internal += price.compute(i, p);
-    for (const t of activationInputs(graph, i)) {
+    for (const t of inputsOf[i]) {
       if (block.entries.includes(t.name)) {
         const readers = entryProcs.get(t.name) ?? new Set<number>();
         readers.add(p);
@@ -130,7 +132,6 @@ function priceBlock(
     }
   }
   const exitProc = new Map<string, number>();
-  const outputs = new Set(graph.outputs);
   for (const i of block.nodes) {
     for (const name of graph.nodes[i].outputs) {
       if (name === '') continue;
@@ -171,8 +172,10 @@ export function layerwiseDp(
   const B = seg.blocks.length;
   const C = choicesAt.length;
 
+  const inputsOf = graph.nodes.map((_, i) => activationInputs(graph, i));
+  const outputs = new Set(graph.outputs);
   const options: (BlockChoice | undefined)[][] = seg.blocks.map((_, b) =>
-    choicesAt.map((c) => priceBlock(graph, seg, b, c, procs, latencyMs, price, homeAt)),
+    choicesAt.map((c) => priceBlock(graph, seg, b, c, procs, latencyMs, price, homeAt, inputsOf, outputs)),
   );
   const best: Float64Array[] = seg.blocks.map(() => new Float64Array(C).fill(Infinity));
   const from: Int32Array[] = seg.blocks.map(() => new Int32Array(C).fill(-1));

@@ -32,6 +32,8 @@ import { homeProcessor } from '../evaluate.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import { pipelineThroughput, type PipelineThroughput } from '../throughput.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
+import { latencyLookup } from '../node-classes.js';
+import { planContext } from './chains.js';
 
 /** Relative precision of the period search; the final plan is measured exactly anyway. */
 const SEARCH_PRECISION = 1e-3;
@@ -79,10 +81,11 @@ function buildProblem(
   const n = order.length;
   const position = new Int32Array(graph.nodes.length);
   order.forEach((i, k) => (position[i] = k));
+  const lat = latencyLookup(graph, cost, ctx);
   const latencyMs = procs.map((p) => {
     const row = new Float64Array(n);
     order.forEach((i, k) => {
-      const ms = cost.opLatencyMs(graph.nodes[i], graph, p, ctx);
+      const ms = lat(graph.nodes[i], p);
       row[k] = Number.isFinite(ms) ? ms : Infinity;
     });
     return row;
@@ -391,10 +394,3 @@ export const pipeline: Strategy = {
     "paper's regression predictor.",
   plan,
 };
-
-/** Conditions the plan is made for: opts.context, with opts.freqShare winning over its freqShare. */
-function planContext(opts: PlanOptions): RunContext {
-  const ctx: RunContext = { ...opts.context };
-  if (opts.freqShare !== undefined) ctx.freqShare = opts.freqShare;
-  return ctx;
-}

@@ -175,8 +175,9 @@ export function overlapShare(have: Region, need: Region): number {
  * Memoises per (tensor, from, to, share) so planners can ask often.
  */
 export class MovePricer {
-  /** Per tensor: (from, to, share in millionths) → ms. */
-  private readonly cache = new WeakMap<TensorInfo, Map<number, number>>();
+  /** Per tensor shape and dtype (what a move's price depends on): (from, to, share in millionths) → ms. */
+  private readonly cache = new Map<string, Map<number, number>>();
+  private readonly byTensor = new WeakMap<TensorInfo, Map<number, number>>();
   private readonly procs: Map<string, Processor>;
   private readonly index: Map<string, number>;
 
@@ -191,10 +192,12 @@ export class MovePricer {
   /** Time (ms) one move takes: sync from → to, then the transfer of `share` of `t`. */
   moveMs(t: TensorInfo, fromId: string, toId: string, share: number): number {
     if (fromId === toId || share <= 0) return 0;
-    let perTensor = this.cache.get(t);
+    let perTensor = this.byTensor.get(t);
     if (!perTensor) {
-      perTensor = new Map();
-      this.cache.set(t, perTensor);
+      const key = `${t.dtype}|${t.shape?.join(',') ?? '?'}`;
+      perTensor = this.cache.get(key);
+      if (!perTensor) this.cache.set(key, (perTensor = new Map()));
+      this.byTensor.set(t, perTensor);
     }
     const pair = (this.index.get(fromId) ?? 0) * 64 + (this.index.get(toId) ?? 0);
     const key = pair * 2_000_000 + Math.round(share * 1e6);

@@ -38,6 +38,8 @@ import type { Device, Processor } from '../../hardware/schema.js';
 import { evaluatePlan, homeProcessor } from '../evaluate.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
+import { latencyLookup } from '../node-classes.js';
+import { planContext } from './chains.js';
 
 /** Ops that act per channel (or per output channel), so a branch can run them on its share. */
 const CHANNELWISE = new Set([
@@ -210,7 +212,7 @@ function decide(
   const procs = usableProcessors(device, opts);
   const home = homeProcessor(device);
   const ctx: RunContext = planContext(opts);
-  const lat = (n: Node, p: Processor): number => cost.opLatencyMs(n, graph, p, ctx);
+  const lat = latencyLookup(graph, cost, ctx);
   const fixedPartMs = (n: Node, p: Processor): number =>
     cost.opLatencyMs(n, graph, p, { ...ctx, split: { axis: n.op === 'Conv' ? 'OC' : 'C', fraction: 1e-3 } });
   const capable = procs.filter((p) => front.chain.every((n) => Number.isFinite(lat(n, p))));
@@ -403,12 +405,13 @@ function planBranched(
   const procs = usableProcessors(device, opts);
   const home = homeProcessor(device);
   const ctx: RunContext = planContext(opts);
-  const runs = (n: Node, p: Processor): boolean => Number.isFinite(cost.opLatencyMs(n, g, p, ctx));
+  const lat = latencyLookup(g, cost, ctx);
+  const runs = (n: Node, p: Processor): boolean => Number.isFinite(lat(n, p));
   // Evaluate the TAIL_CHOICES processors that run the merge and tail fastest alone (CPU fallback).
   const tailNodes = g.nodes.filter((n) => branchProc(n) === undefined);
   const alone = (n: Node, p: Processor): number => {
-    const ms = cost.opLatencyMs(n, g, p, ctx);
-    return Number.isFinite(ms) ? ms : cost.opLatencyMs(n, g, home, ctx);
+    const ms = lat(n, p);
+    return Number.isFinite(ms) ? ms : lat(n, home);
   };
   const tailChoices = (procs.includes(home) ? procs : [...procs, home])
     .map((p) => ({ p, ms: tailNodes.reduce((sum, n) => sum + alone(n, p), 0) }))
@@ -496,10 +499,3 @@ export const stretch: Strategy = {
   rewrite,
   plan,
 };
-
-/** Conditions the plan is made for: opts.context, with opts.freqShare winning over its freqShare. */
-function planContext(opts: PlanOptions): RunContext {
-  const ctx: RunContext = { ...opts.context };
-  if (opts.freqShare !== undefined) ctx.freqShare = opts.freqShare;
-  return ctx;
-}

@@ -21,6 +21,7 @@ import type { Device, Processor } from '../../hardware/schema.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
+import { planContext } from './chains.js';
 import { axisLength, granular, latencyOn, partContext, splitPair } from './split-helpers.js';
 
 export interface ULayerOptions {
@@ -53,7 +54,7 @@ export function createULayer(options: ULayerOptions = {}): Strategy {
     cites: CITES,
     plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
       const { cpu, gpu } = splitPair(device, opts);
-      const base: RunContext = opts.freqShare !== undefined ? { freqShare: opts.freqShare } : {};
+      const base: RunContext = planContext(opts);
       const others = usableProcessors(device, opts);
       const placements: Record<string, Placement> = {};
       let splitCount = 0;
