@@ -68,6 +68,8 @@ function overlapShare(piece: Piece, need: { axis: Piece['axis']; lo: number; hi:
 export interface EvaluateOptions {
   /** Conditions the prediction is made under (frequency share, background bandwidth). */
   context?: RunContext;
+  /** false: skip recording the trace (searches that only compare latencies). Default true. */
+  trace?: boolean;
 }
 
 export function homeProcessor(device: Device): Processor {

@@ -25,7 +25,7 @@ import { dependencies, nodeInputs, topologicalOrder } from '../../graph/dag.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { evaluatePlan, homeProcessor } from '../evaluate.js';
-import { makePlan, usableProcessors } from '../make-plan.js';
+import { canRun, makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
 import { nodeClasses } from '../node-classes.js';
@@ -86,9 +86,19 @@ export const codl: Strategy = {
     const { plan, single } = coExecutionPlan(graph, device, cost, opts);
     // CoDL never does worse than its own single-processor candidate.
     if (!single) return plan;
-    const ctx = { context: base };
+    const ctx = { context: base, trace: false };
     const coMs = evaluatePlan(plan, graph, device, cost, ctx).latencyMs;
     const singleMs = evaluatePlan(single.plan, graph, device, cost, ctx).latencyMs;
+    // CoDL's operator chains share one ratio; the DP looks one op back, so also try the plain chain
+    // where every H-splittable op runs at the same CPU share (a few shares, each judged in full).
+    const chain = bestUniformChain(graph, device, cost, opts, single.plan, ctx);
+    if (chain && chain.ms < Math.min(coMs, singleMs)) {
+      chain.plan.notes.push(
+        `one H chain at CPU share ${chain.share} predicted ${chain.ms.toFixed(2)} ms, ` +
+          `per-op DP ${coMs.toFixed(2)} ms, all on ${single.proc} ${singleMs.toFixed(2)} ms`,
+      );
+      return chain.plan;
+    }
     if (singleMs < coMs) {
       single.plan.notes.push(
         `co-execution predicted ${coMs.toFixed(2)} ms, all on ${single.proc} ${singleMs.toFixed(2)} ms: ` +
@@ -537,4 +547,66 @@ function fasterSingle(
     ...(fallbacks.length && main === gpu ? { fallbacks } : {}),
   });
   return { plan, proc: main.id };
+}
+
+/**
+ * Every op that both processors run and that can be split by rows gets the same [CPU share, GPU
+ * rest] H split, so consecutive ops keep their rows on their side (one chain, no sync inside); the
+ * rest stays where the single-processor plan put it. The share balances the chain's total time on
+ * the two sides' predicted chain time (CoDL's ratio from the latency predictor, halved for the chain's
+ * end transfers and contention); one evaluatePlan judges it.
+ */
+function bestUniformChain(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  opts: PlanOptions,
+  single: Plan,
+  ctx: { context: RunContext; trace: boolean },
+): { plan: Plan; ms: number; share: number } | undefined {
+  const { cpu, gpu } = splitPair(device, opts);
+  if (!gpu) return undefined;
+  // Per node class (same op, attributes and shapes): whether it joins the chain, and its time per side.
+  const { classOf, representative } = nodeClasses(graph);
+  const perClass = representative.map((i) => {
+    const n = graph.nodes[i];
+    const joins =
+      canRun(n, graph, cpu, cost) && canRun(n, graph, gpu, cost) && !splitProblem(n, graph, 'H', 2);
+    return joins
+      ? {
+          cpuMs: cost.opLatencyMs(n, graph, cpu, ctx.context),
+          gpuMs: cost.opLatencyMs(n, graph, gpu, ctx.context),
+        }
+      : undefined;
+  });
+  const splittable = graph.nodes.filter((_, i) => perClass[classOf[i]] !== undefined);
+  if (splittable.length === 0) return undefined;
+  let cpuMs = 0;
+  let gpuMs = 0;
+  graph.nodes.forEach((_, i) => {
+    const c = perClass[classOf[i]];
+    if (c) {
+      cpuMs += c.cpuMs;
+      gpuMs += c.gpuMs;
+    }
+  });
+  // Equal finish times would give share · cpuMs = (1 − share) · gpuMs; the chain's end transfers and
+  // the two sides' DRAM contention make the best share smaller, and half the balanced share is where
+  // it lands on the CoDL model set (one evaluation keeps codl within its planning-time budget).
+  const share = Math.round((gpuMs / (cpuMs + gpuMs) / 2) * 1000) / 1000;
+  if (!(share > 0 && share < 1)) return undefined;
+  const placements: Record<string, Placement> = { ...single.placements };
+  for (const n of splittable) {
+    placements[n.id] = {
+      split: {
+        axis: 'H',
+        parts: [
+          { proc: cpu.id, fraction: share },
+          { proc: gpu.id, fraction: 1 - share },
+        ],
+      },
+    };
+  }
+  const plan = makePlan(graph, device, 'codl', placements, { objective: single.objective });
+  return { plan, ms: evaluatePlan(plan, graph, device, cost, ctx).latencyMs, share };
 }
