@@ -447,19 +447,10 @@ function heldRegions(mode: Mode, f: number, cpu: string, gpu: string): Region[] 
 
 /** What an operator needs of each input under a partition: an H part its rows, the others all of it. */
 function neededRegions(mode: Mode, f: number, cpu: string, gpu: string): Region[] {
-  switch (mode) {
-    case CPU:
-      return [wholeOn(cpu)];
-    case GPU:
-      return [wholeOn(gpu)];
-    case HSPLIT:
-      return [
-        { proc: cpu, axis: 'H', lo: 0, hi: f },
-        { proc: gpu, axis: 'H', lo: f, hi: 1 },
-      ];
-    default:
-      return [wholeOn(cpu), wholeOn(gpu)];
-  }
+  // Where a whole op or an H part reads is where it writes; an OC part needs the whole input.
+  return mode === CPU || mode === GPU || mode === HSPLIT
+    ? heldRegions(mode, f, cpu, gpu)
+    : [wholeOn(cpu), wholeOn(gpu)];
 }
 
 /** Non-constant input tensors of a node with the index of their producer (undefined: graph input). */

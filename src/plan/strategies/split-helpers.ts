@@ -274,8 +274,7 @@ export function concurrentParts(
 ): { cpuMs: number; gpuMs: number } {
   const cpuCtx = partContext(base, axis, fCpu);
   const gpuCtx = partContext(base, axis, 1 - fCpu);
-  const cpuAlone = cost.opLatencyMs(node, graph, cpu, cpuCtx);
-  const gpuAlone = cost.opLatencyMs(node, graph, gpu, gpuCtx);
+  const { cpuMs: cpuAlone, gpuMs: gpuAlone } = aloneParts(node, graph, cpu, gpu, cost, base, axis, fCpu);
   const drawGBps = (fraction: number, ms: number): number =>
     ms > 0 && Number.isFinite(ms) ? splitTrafficBytes(node, graph, axis, fraction) / (ms * 1e6) : 0;
   const cpuDraw = drawGBps(fCpu, cpuAlone);
