@@ -9,7 +9,7 @@ import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardw
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
 import { measureHost } from '../runtime/profile-host.js';
 import { defaultSuite, profileSuite, suiteFromSpecs, type SuiteModel } from '../runtime/profile-suite.js';
-import { parseCount } from './profile.js';
+import { parseCount } from './options.js';
 
 interface CalibrateFlags {
   threads: string;

@@ -1,10 +1,10 @@
 // `hetero inspect <model>`: what is in a model, how much work it is and how parallel.
 import type { Command } from 'commander';
-import { HeteroError } from '../errors.js';
-import { parseInputSpec, parseValueSpec, type InputShapeSpec } from '../frontend/input-spec.js';
+import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { loadModel } from '../frontend/load.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
 import { formatBytes, formatCount, formatPercent, formatShape, table } from './format.js';
+import { parseCount, withModelInputs } from './options.js';
 
 interface InspectFlags {
   input: InputShapeSpec[];
@@ -14,19 +14,11 @@ interface InspectFlags {
 }
 
 export function registerInspect(program: Command, print: (text: string) => void): void {
-  program
-    .command('inspect')
+  withModelInputs(program.command('inspect'))
     .description(
       'show a model: inputs/outputs, op histogram, MACs, params, memory, parallelism, costliest ops',
     )
     .argument('<model>', 'an .onnx file, a TF.js model.json, zoo:NAME or pkg:NAME')
-    .option('--input <name=DIMS>', 'input shape, e.g. x=1x3x640x640 (repeatable)', collectInput, [])
-    .option(
-      '--value <name=V,…>',
-      'known value of a small input that decides control flow, e.g. sr=16000',
-      collectValue,
-      {},
-    )
     .option('--top <n>', 'how many costliest ops to list', '10')
     .option('--json', 'print one JSON object')
     .action((model: string, flags: InspectFlags) => {
@@ -35,28 +27,11 @@ export function registerInspect(program: Command, print: (text: string) => void)
         values: flags.value,
         exampleInputs: true,
       });
-      const summary = summarize(graph, parseTop(flags.top));
+      const summary = summarize(graph, parseCount(flags.top, '--top', 0));
       print(
         flags.json ? JSON.stringify({ ...summary, warnings }, null, 2) : renderSummary(summary, warnings),
       );
     });
-}
-
-function collectInput(value: string, previous: InputShapeSpec[]): InputShapeSpec[] {
-  return [...previous, parseInputSpec(value)];
-}
-
-function collectValue(text: string, previous: Record<string, number[]>): Record<string, number[]> {
-  const { name, values } = parseValueSpec(text);
-  return { ...previous, [name]: values };
-}
-
-function parseTop(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new HeteroError('--top', `"${text}" is not a non-negative integer`);
-  }
-  return n;
 }
 
 export function renderSummary(s: GraphSummary, warnings: string[]): string {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { deviceWithCost } from '../cost/for-device.js';
 import type { CostModel } from '../cost/types.js';
 import { HeteroError, isHeteroError } from '../errors.js';
-import { parseInputSpec, parseValueSpec, type InputShapeSpec } from '../frontend/input-spec.js';
+import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { loadModel } from '../frontend/load.js';
 import type { Graph } from '../graph/types.js';
 import type { Device } from '../hardware/schema.js';
@@ -27,6 +27,7 @@ import { validatePlan } from '../plan/validate.js';
 import { renderGanttSvg } from '../report/gantt.js';
 import { formatPercent, table } from './format.js';
 import { DTYPE_NAMES } from '../hardware/schema.js';
+import { withModelInputs } from './options.js';
 
 interface PlanFlags {
   device?: string;
@@ -48,20 +49,12 @@ const SINGLE_NAMES = ['cpu', 'gpu', 'npu', 'best-single'];
 const BOUND = 'bound';
 
 export function registerPlan(program: Command, print: (text: string) => void): void {
-  program
-    .command('plan')
+  withModelInputs(program.command('plan'))
     .description(
       'plan a model across the processors of a device with every strategy (or one) and compare them',
     )
     .argument('<model>', 'an .onnx file, a TF.js model.json, zoo:NAME or pkg:NAME')
     .option('--device <id>', 'catalog device id (see `hetero devices`); default: the --plan file’s')
-    .option('--input <name=DIMS>', 'input shape, e.g. x=1x3x640x640 (repeatable)', collectInput, [])
-    .option(
-      '--value <name=V,…>',
-      'known value of a small input that decides control flow, e.g. sr=16000',
-      collectValue,
-      {},
-    )
     .option('--strategy <name>', 'a strategy name, or "all"', 'all')
     .option('--objective <goal>', 'latency, energy or throughput', 'latency')
     .option('--plan <file>', 'evaluate a saved plan (JSON from --out) instead of planning')
@@ -72,15 +65,6 @@ export function registerPlan(program: Command, print: (text: string) => void): v
     .action(async (model: string, flags: PlanFlags) => {
       print(await runPlanCommand(model, flags));
     });
-}
-
-function collectInput(value: string, previous: InputShapeSpec[]): InputShapeSpec[] {
-  return [...previous, parseInputSpec(value)];
-}
-
-function collectValue(text: string, previous: Record<string, number[]>): Record<string, number[]> {
-  const { name, values } = parseValueSpec(text);
-  return { ...previous, [name]: values };
 }
 
 function parseObjective(text: string): Objective {

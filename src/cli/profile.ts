@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { HeteroError } from '../errors.js';
 import type { GraphOptimizationLevel, ModelProfile } from '../cost/measurements.js';
-import { parseInputSpec, parseValueSpec, type InputShapeSpec } from '../frontend/input-spec.js';
+import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { profileModel } from '../runtime/profile.js';
 import { formatPercent, table } from './format.js';
+import { parseCount, withModelInputs } from './options.js';
 
 interface ProfileFlags {
   input: InputShapeSpec[];
@@ -20,12 +21,9 @@ interface ProfileFlags {
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
 
 export function registerProfile(program: Command, print: (text: string) => void): void {
-  program
-    .command('profile')
+  withModelInputs(program.command('profile'))
     .description('run a model on onnxruntime-node with its profiler: per-node and end-to-end latency')
     .argument('<model>', 'an .onnx file, zoo:NAME or pkg:NAME')
-    .option('--input <name=DIMS>', 'input shape, e.g. x=1x3x640x640 (repeatable)', collectInput, [])
-    .option('--value <name=V,…>', 'known value of a small control input, e.g. sr=16000', collectValue, {})
     .option('--threads <n>', 'ONNX Runtime intra-op threads', '1')
     .option('--runs <k>', 'measured runs', '20')
     .option('--warmup <k>', 'runs before measuring', '3')
@@ -51,23 +49,6 @@ export function registerProfile(program: Command, print: (text: string) => void)
           : renderProfile(profile, parseCount(flags.top, '--top', 0)),
       );
     });
-}
-
-function collectInput(value: string, previous: InputShapeSpec[]): InputShapeSpec[] {
-  return [...previous, parseInputSpec(value)];
-}
-
-function collectValue(text: string, previous: Record<string, number[]>): Record<string, number[]> {
-  const { name, values } = parseValueSpec(text);
-  return { ...previous, [name]: values };
-}
-
-export function parseCount(text: string, flag: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) {
-    throw new HeteroError(flag, `"${text}" is not an integer ≥ ${min}`);
-  }
-  return n;
 }
 
 const ms = (x: number): string => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(3) : x.toFixed(4));

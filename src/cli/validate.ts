@@ -12,7 +12,7 @@ import { measureHost } from '../runtime/profile-host.js';
 import { defaultSuite, profileSuite, type SuiteModel } from '../runtime/profile-suite.js';
 import { parseThreadList, startProgress } from './calibrate.js';
 import { formatPercent, table } from './format.js';
-import { parseCount } from './profile.js';
+import { parseCount } from './options.js';
 
 interface ValidateFlags {
   device: string;
