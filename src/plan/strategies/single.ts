@@ -246,7 +246,7 @@ function singleStrategy(kind: 'cpu' | 'gpu' | 'npu', cites: string): Strategy {
     plan(graph, device, cost, opts = {}) {
       const target = targetProcessor(device, kind);
       if (!target) {
-        const what = kind === 'npu' ? 'an NPU or DSP' : `a ${kind.toUpperCase()}`;
+        const what = kind === 'npu' ? 'NPU or DSP' : kind.toUpperCase();
         throw new HeteroError(kind, `device ${device.id} has no ${what}`);
       }
       if (opts.processors && !opts.processors.includes(target.id)) {
