@@ -16,7 +16,7 @@ import type {
   SplitPart,
   TraceEvent,
 } from './types.js';
-import { splitTrafficBytes } from './split-rules.js';
+import { splitTrafficBytes, windowHalo } from './split-rules.js';
 import { placementParts } from './validate.js';
 import { contextKey, nodeClasses, nodeIndex, type NodeClasses } from './node-classes.js';
 
@@ -206,6 +206,9 @@ export class Timeline {
     const axis: SplitAxis | undefined = 'split' in placement ? placement.split.axis : undefined;
     const { latencyMs: contended, energyJ } = this.partCosts(node, parts, axis);
 
+    // A windowed op's H/W part also reads the halo rows beyond its slice of the data input (input 0),
+    // moved from the neighbour that holds them (the exchange model).
+    const halo = axis === 'H' || axis === 'W' ? windowHalo(node, graph, axis) : undefined;
     let lo = 0;
     const produced: Piece[] = [];
     parts.forEach((part, k) => {
@@ -214,14 +217,19 @@ export class Timeline {
       // An OC part (and an unsplit node) reads all of each input; other parts read their slice.
       const need =
         axis === undefined || axis === 'OC' ? ('all' as const) : { axis: tensorAxis(axis), lo, hi };
+      const dataNeed =
+        halo && need !== 'all'
+          ? { axis: need.axis, lo: Math.max(0, lo - halo.before), hi: Math.min(1, hi + halo.after) }
+          : need;
       let readyMs = 0;
-      for (const name of nodeInputs(node)) {
+      nodeInputs(node).forEach((name, x) => {
         const t = graph.tensors.get(name);
-        if (!t || t.constant) continue;
+        if (!t || t.constant) return;
+        const n = x === 0 ? dataNeed : need;
         (this.pieces.get(name) ?? []).forEach((piece, i) => {
-          readyMs = Math.max(readyMs, this.arrive(t, i, piece, overlapShare(piece, need), proc, node.id));
+          readyMs = Math.max(readyMs, this.arrive(t, i, piece, overlapShare(piece, n), proc, node.id));
         });
-      }
+      });
       const startMs = Math.max(readyMs, this.freeAtMs.get(proc.id) ?? 0);
       const latencyMs = contended[k];
       const endMs = startMs + latencyMs;

@@ -125,3 +125,75 @@ export function splitTrafficBytes(node: Node, graph: Graph, axis: SplitAxis, fra
     ? activations + (params + written) * fraction
     : (activations + written) * fraction + params;
 }
+
+/** Extra input rows (or columns) an H (W) part of a windowed op reads beyond its own share. */
+export interface Halo {
+  /** Shares of the input's H (W) before and after the part's interval. */
+  before: number;
+  after: number;
+}
+
+/** Ops whose output position reads a window of input positions (the halo at a slice edge). */
+const WINDOWED = new Set(['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool']);
+
+const haloCache = new WeakMap<Graph, WeakMap<Node, { H?: Halo; W?: Halo }>>();
+
+function ints(node: Node, name: string): number[] | undefined {
+  const v = node.attrs[name];
+  if (typeof v === 'number') return [v];
+  return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+}
+
+/**
+ * The halo of a spatial H (W) part of `node` on its data input (input 0), or undefined when it reads
+ * exactly its own share. A Conv/pool output row o reads input rows o·s − pad_begin … + span − 1 with
+ * span = (k − 1)·dilation + 1: a slice edge needs span − s rows beyond the linear share, pad_begin of
+ * them before it (SAME_UPPER: ⌊·/2⌋, SAME_LOWER: ⌈·/2⌉). A ConvTranspose output row reads
+ * ⌈span / s⌉ input rows: ⌈span / s⌉ − 1 extra, split evenly. Shares are of the input's length.
+ */
+export function windowHalo(node: Node, graph: Graph, axis: 'H' | 'W'): Halo | undefined {
+  if (!WINDOWED.has(node.op)) return undefined;
+  let perGraph = haloCache.get(graph);
+  if (!perGraph) haloCache.set(graph, (perGraph = new WeakMap()));
+  let entry = perGraph.get(node);
+  if (!entry) perGraph.set(node, (entry = {}));
+  if (axis in entry) return entry[axis];
+  return (entry[axis] = computeHalo(node, graph, axis));
+}
+
+function computeHalo(node: Node, graph: Graph, axis: 'H' | 'W'): Halo | undefined {
+  const x = graph.tensors.get(node.inputs[0])?.shape;
+  if (!x || x.length !== 4) return undefined;
+  const length = x[AXIS_INDEX[axis]];
+  if (typeof length !== 'number' || length <= 0) return undefined;
+  const i = axis === 'H' ? 0 : 1;
+  const conv = node.op === 'Conv' || node.op === 'ConvTranspose';
+  const w = conv ? graph.tensors.get(node.inputs[1] ?? '')?.shape : undefined;
+  const k = ints(node, 'kernel_shape')?.[i] ?? w?.[2 + i];
+  if (typeof k !== 'number' || k < 1) return undefined;
+  const s = Math.max(1, ints(node, 'strides')?.[i] ?? 1);
+  const d = Math.max(1, ints(node, 'dilations')?.[i] ?? 1);
+  const span = (k - 1) * d + 1;
+  let before: number;
+  let after: number;
+  if (node.op === 'ConvTranspose') {
+    const extra = Math.ceil(span / s) - 1;
+    before = Math.ceil(extra / 2);
+    after = extra - before;
+  } else {
+    const extra = Math.max(0, span - s);
+    const autoPad = typeof node.attrs.auto_pad === 'string' ? node.attrs.auto_pad : 'NOTSET';
+    const padBegin =
+      autoPad === 'SAME_UPPER'
+        ? Math.floor(extra / 2)
+        : autoPad === 'SAME_LOWER'
+          ? Math.ceil(extra / 2)
+          : autoPad === 'VALID'
+            ? 0
+            : (ints(node, 'pads')?.[i] ?? 0);
+    before = Math.min(extra, Math.max(0, padBegin));
+    after = extra - before;
+  }
+  if (before <= 0 && after <= 0) return undefined;
+  return { before: before / length, after: after / length };
+}

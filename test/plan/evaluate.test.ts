@@ -131,6 +131,72 @@ describe('evaluatePlan', () => {
     expect(r.crossEdges).toBe(2); // ta to the GPU once, td back
   });
 
+  it('exchanges the halo rows a k×k conv reads across an H slice edge', () => {
+    // x [1,64,64,64] → conv p (1×1) → conv q (k×k, pads (k−1)/2); both H-split half CPU, half GPU.
+    // Activations are 1,048,576 bytes; one row (1/64 of the H) is 16,384 bytes.
+    const chain = (k: number): Graph => {
+      const w = (name: string, kk: number): TensorInfo => ({
+        name,
+        shape: [64, 64, kk, kk],
+        dtype: 'float32',
+        constant: true,
+      });
+      const pad = (k - 1) / 2;
+      const nodes: Node[] = [
+        { id: 'p', op: 'Conv', inputs: ['x', 'wp'], outputs: ['tp'], attrs: {} },
+        { id: 'q', op: 'Conv', inputs: ['tp', 'wq'], outputs: ['y'], attrs: { pads: [pad, pad, pad, pad] } },
+      ];
+      const tensors = new Map<string, TensorInfo>([
+        ['x', { name: 'x', shape: [1, 64, 64, 64], dtype: 'float32', constant: false }],
+        ['wp', w('wp', 1)],
+        ['wq', w('wq', k)],
+      ]);
+      return inferShapes({
+        name: `chain${k}`,
+        nodes,
+        tensors,
+        inputs: ['x'],
+        outputs: ['y'],
+        opsets: { '': 17 },
+      }).graph;
+    };
+    const hSplit: Placement = {
+      split: {
+        axis: 'H',
+        parts: [
+          { proc: CPU, fraction: 0.5 },
+          { proc: GPU, fraction: 0.5 },
+        ],
+      },
+    };
+    const run = (k: number) => {
+      const g = chain(k);
+      const p = plan(g, { p: hSplit, q: hSplit });
+      validatePlan(p, g, device, fake);
+      return evaluatePlan(p, g, device, fake);
+    };
+    // 1×1: only x's GPU half in and y's GPU half out; nothing moves between p and q.
+    const pointwise = run(1);
+    expect(pointwise.crossEdges).toBe(2);
+    expect(pointwise.transferBytes).toBe(2 * 524_288);
+    expect(pointwise.trace.events.filter((e) => e.kind === 'transfer' && e.node === 'q')).toHaveLength(0);
+    // 3×3: each side of q also needs one row of the other side's tp (a sync and a transfer each).
+    const windowed = run(3);
+    expect(windowed.crossEdges).toBe(4);
+    expect(windowed.transferBytes).toBe(2 * 524_288 + 2 * 16_384);
+    const halos = windowed.trace.events.filter((e) => e.kind === 'transfer' && e.node === 'q');
+    expect(halos.map((e) => e.proc).sort()).toEqual([`${CPU}→${GPU}`, `${GPU}→${CPU}`]);
+    // p: CPU 0–5; GPU after x's half arrives (0.5 + 0.524288), +5. q's CPU part waits for the GPU's
+    // row (sync + 0.016384); q's GPU half then goes home (sync + 0.524288).
+    const gpuP = 0.5 + 0.524288 + 5;
+    const gpuQ = Math.max(gpuP, 5 + 0.5 + 0.016384) + 5;
+    expect(windowed.latencyMs).toBeCloseTo(Math.max(gpuP + 0.516384 + 5, gpuQ + 0.5 + 0.524288), 6);
+    const qOnCpu = (r: typeof windowed) =>
+      r.trace.events.find((e) => e.kind === 'compute' && e.node === 'q' && e.proc === CPU)?.startMs;
+    expect(qOnCpu(pointwise)).toBeCloseTo(5, 6);
+    expect(qOnCpu(windowed)).toBeCloseTo(gpuP + 0.516384, 6);
+  });
+
   it('counts idle energy for every processor over the whole inference', () => {
     const g = diamond();
     const r = evaluatePlan(plan(g, allOn(g, CPU)), g, device, fake);

@@ -5,9 +5,10 @@
 // OC (output channels) split between the CPU big cluster and the GPU — hybrid-dimension partitioning —
 // with the CPU share from the latency predictor (the cost model): the share f that balances
 // t_cpu(f) = t_gpu(1 − f), found by bisection. Operator chains: consecutive H-split operators share
-// one ratio, so each processor keeps its rows from one operator to the next and no synchronisation or
-// exchange happens inside the chain (evaluatePlan moves nothing when consecutive H parts line up); a
-// chain is cut where an operator cannot be H-split or where switching to another partition is
+// one ratio, so each processor keeps its rows from one operator to the next and only the halo rows a
+// windowed operator (k×k conv, pool; stride and dilation respected) reads across the slice edge are
+// synchronised and exchanged inside the chain (evaluatePlan moves nothing else when consecutive H
+// parts line up, and the DP prices the same widened needs); a chain is cut where an operator cannot be H-split or where switching to another partition is
 // cheaper. The choice per operator is a dynamic programme along the topological order whose step
 // cost is the operator's span (slowest part) plus the data-sharing cost — sync and transfer of the
 // shares the chosen partition needs from where its producers left them — priced as evaluatePlan
@@ -16,8 +17,10 @@
 //
 // Simplifications: (1) the latency predictor is the project's cost model, not CoDL's per-kernel
 // regression; (2) the DP state is the previous operator's partition; inputs from further back (skip
-// connections) take the partition on the DP path behind that state; (3) halo rows a chain recomputes
-// (CoDL bounds chain length by them) are not modelled — evaluatePlan does not charge them either;
+// connections) take the partition on the DP path behind that state; (3) halo rows are exchanged (a
+// sync plus a transfer of the halo's share from the neighbouring processor, as evaluatePlan charges
+// them), not recomputed with overlapping output rows growing along the chain as in CoDL, which bounds
+// chain length by that redundant work; chain ratios are balanced on compute alone;
 // (4) one CPU cluster (`cpu-big`, see splitPair); CoDL's hybrid-type data sharing is the cost model's
 // default per-processor dtypes (fp32 CPU, fp16 GPU) with one conversion pass per transfer.
 import type { CostModel, RunContext } from '../../cost/types.js';
@@ -26,7 +29,7 @@ import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { evaluatePlan, homeProcessor } from '../evaluate.js';
 import { canRun, makePlan, usableProcessors } from '../make-plan.js';
-import { splitProblem } from '../split-rules.js';
+import { splitProblem, windowHalo, type Halo } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
 import { nodeClasses } from '../node-classes.js';
 import { planContext } from './chains.js';
@@ -141,6 +144,11 @@ export function coExecutionPlan(
   const gpuId = gpu?.id ?? cpu.id;
   const heldOf = options.map((o) => o.map((opt, m) => heldRegions(m as Mode, opt.fCpu, cpu.id, gpuId)));
   const needsOf = options.map((o) => o.map((opt, m) => neededRegions(m as Mode, opt.fCpu, cpu.id, gpuId)));
+  // What an H part needs of its data input (input 0): its rows widened by the window's halo.
+  const dataNeedsOf = needsOf.map((needs, k) => {
+    const halo = windowHalo(nodes[k], graph, 'H');
+    return halo ? needs.map((r, m) => (m === HSPLIT ? widen(r, halo) : r)) : needs;
+  });
   const homeRegions = [wholeOn(home.id)];
 
   // DP over the topological order; state = partition of the operator at position k.
@@ -161,7 +169,11 @@ export function coExecutionPlan(
     const producerAt = inputs.map(({ producer }) =>
       producer === undefined ? -1 : (positionOf.get(producer) ?? 0),
     );
-    const sources = inputs.map(({ tensor }) => ({ tensor, regions: homeRegions }));
+    const sources = inputs.map(({ tensor }) => ({
+      tensor,
+      regions: homeRegions,
+      data: tensor.name === node.inputs[0],
+    }));
     for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
       const s = prev;
       if (k > 0 && !Number.isFinite(value[k - 1][s])) continue;
@@ -173,10 +185,10 @@ export function coExecutionPlan(
       for (let m = 0 as Mode; m < MODES; m = (m + 1) as Mode) {
         const opt = options[k][m];
         if (!Number.isFinite(opt.cpuMs) || !Number.isFinite(opt.gpuMs)) continue;
-        const needs = needsOf[k][m];
         let cpuReady = 0;
         let gpuReady = 0;
         for (const src of sources) {
+          const needs = src.data ? dataNeedsOf[k][m] : needsOf[k][m];
           if (opt.cpuMs > 0) {
             cpuReady = Math.max(cpuReady, pricer.arrivalMs(src.tensor, src.regions, needs, cpu.id));
           }
@@ -451,6 +463,13 @@ function neededRegions(mode: Mode, f: number, cpu: string, gpu: string): Region[
   return mode === CPU || mode === GPU || mode === HSPLIT
     ? heldRegions(mode, f, cpu, gpu)
     : [wholeOn(cpu), wholeOn(gpu)];
+}
+
+/** An H need widened by a window's halo (shares of the input), clamped to [0, 1]. */
+function widen(needs: Region[], halo: Halo): Region[] {
+  return needs.map((r) =>
+    r.axis === 'H' ? { ...r, lo: Math.max(0, r.lo - halo.before), hi: Math.min(1, r.hi + halo.after) } : r,
+  );
 }
 
 /** Non-constant input tensors of a node with the index of their producer (undefined: graph input). */
