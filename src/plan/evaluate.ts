@@ -50,6 +50,9 @@ interface Piece {
   lo: number;
   hi: number;
   readyMs: number;
+  /** The producing part's compute latency and energy (what recomputing its rows elsewhere costs). */
+  latencyMs: number;
+  energyJ: number;
 }
 
 /** The tensor axis an output split lies on: OC splits divide the output's channels. */
@@ -134,7 +137,9 @@ export class Timeline {
     for (const p of device.processors) this.perProcessor[p.id] = emptyBreakdown();
     this.freeAtMs = new Map<string, number>(device.processors.map((p) => [p.id, 0]));
     for (const name of graph.inputs) {
-      this.pieces.set(name, [{ proc: this.home.id, axis: 'N', lo: 0, hi: 1, readyMs: 0 }]);
+      this.pieces.set(name, [
+        { proc: this.home.id, axis: 'N', lo: 0, hi: 1, readyMs: 0, latencyMs: 0, energyJ: 0 },
+      ]);
     }
   }
 
@@ -206,8 +211,20 @@ export class Timeline {
     const axis: SplitAxis | undefined = 'split' in placement ? placement.split.axis : undefined;
     const { latencyMs: contended, energyJ } = this.partCosts(node, parts, axis);
 
-    // A windowed op's H/W part also reads the halo rows beyond its slice of the data input (input 0),
-    // moved from the neighbour that holds them (the exchange model).
+    // A windowed op's H/W part also reads the halo rows beyond its slice of the data input (input 0).
+    // Two models, as CoDL distinguishes them:
+    // - recompute (inside an operator chain): the producer was split along the same axis with a part
+    //   on this part's processor, and the halo rows lie only in another processor's piece. Then this
+    //   side computes those producer rows itself (overlapping output rows) instead of waiting for
+    //   them: extra compute = the local producer part's latency × (halo share / its fraction), and no
+    //   sync or transfer. Approximations: one level of recompute per op — in CoDL the overlapping rows
+    //   grow along the chain (each op needs its consumer's halo plus its own); here each op is charged
+    //   its own halo's recompute of its producer only, which is the leading term for 3×3 chains; the
+    //   recomputed rows' inputs are taken as available locally (their own halo is what the producer
+    //   was charged) and the weights are already local (the producer part ran here).
+    // - exchange (everything else: producer not split, split along another axis, no part here, or
+    //   this piece also holds rows of the part's own slice so a transfer happens anyway): the halo
+    //   rows are moved from the neighbour that holds them (sync + transfer, `arrive`).
     const halo = axis === 'H' || axis === 'W' ? windowHalo(node, graph, axis) : undefined;
     let lo = 0;
     const produced: Piece[] = [];
@@ -222,23 +239,47 @@ export class Timeline {
           ? { axis: need.axis, lo: Math.max(0, lo - halo.before), hi: Math.min(1, hi + halo.after) }
           : need;
       let readyMs = 0;
+      let recomputeMs = 0;
+      let recomputeJ = 0;
       nodeInputs(node).forEach((name, x) => {
         const t = graph.tensors.get(name);
         if (!t || t.constant) return;
         const n = x === 0 ? dataNeed : need;
-        (this.pieces.get(name) ?? []).forEach((piece, i) => {
-          readyMs = Math.max(readyMs, this.arrive(t, i, piece, overlapShare(piece, n), proc, node.id));
+        const pieces = this.pieces.get(name) ?? [];
+        const local =
+          x === 0 && n !== need && need !== 'all' ? localPiece(pieces, proc.id, need.axis) : undefined;
+        pieces.forEach((piece, i) => {
+          let share = overlapShare(piece, n);
+          if (local && piece.proc !== proc.id && share > 0 && overlapShare(piece, need) <= 0) {
+            // Only halo rows here: recompute them locally (see above) instead of exchanging them.
+            const rows = share / (local.hi - local.lo);
+            recomputeMs += local.latencyMs * rows;
+            recomputeJ += local.energyJ * rows;
+            readyMs = Math.max(readyMs, local.readyMs);
+            share = 0;
+          }
+          readyMs = Math.max(readyMs, this.arrive(t, i, piece, share, proc, node.id));
         });
       });
       const startMs = Math.max(readyMs, this.freeAtMs.get(proc.id) ?? 0);
-      const latencyMs = contended[k];
+      const latencyMs = contended[k] + recomputeMs;
+      const partJ = energyJ[k] + recomputeJ;
       const endMs = startMs + latencyMs;
       this.freeAtMs.set(proc.id, endMs);
       if (this.record) this.events.push({ proc: proc.id, kind: 'compute', node: node.id, startMs, endMs });
       const b = this.perProcessor[proc.id];
       b.computeMs += latencyMs;
-      b.energyJ += energyJ[k];
-      produced.push({ proc: proc.id, axis: axis ? tensorAxis(axis) : 'N', lo, hi, readyMs: endMs });
+      b.energyJ += partJ;
+      // A later recompute of this part's rows costs its own work, not the halo it recomputed itself.
+      produced.push({
+        proc: proc.id,
+        axis: axis ? tensorAxis(axis) : 'N',
+        lo,
+        hi,
+        readyMs: endMs,
+        latencyMs: contended[k],
+        energyJ: energyJ[k],
+      });
       lo = hi;
     });
     for (const out of node.outputs) if (out !== '') this.pieces.set(out, produced);
@@ -276,7 +317,9 @@ export class Timeline {
     const b = this.perProcessor[proc.id];
     b.computeMs += latencyMs;
     b.energyJ += table.energyJ[cls];
-    const produced: Piece[] = [{ proc: proc.id, axis: 'N', lo: 0, hi: 1, readyMs: endMs }];
+    const produced: Piece[] = [
+      { proc: proc.id, axis: 'N', lo: 0, hi: 1, readyMs: endMs, latencyMs, energyJ: table.energyJ[cls] },
+    ];
     for (const out of node.outputs) if (out !== '') this.pieces.set(out, produced);
   }
 
@@ -387,7 +430,10 @@ export class Timeline {
     const liveSet = new Set(live);
     for (const name of [...liveSet].sort()) {
       const ps = this.pieces.get(name) ?? [];
-      keyParts.push(`${name}:${ps.map((p) => `${p.proc}/${p.axis}/${p.lo}-${p.hi}`).join(',')}`);
+      // A split piece's own latency enters later times when a chain recomputes its rows: part of the key.
+      keyParts.push(
+        `${name}:${ps.map((p) => `${p.proc}/${p.axis}/${p.lo}-${p.hi}${p.axis === 'H' || p.axis === 'W' ? `@${p.latencyMs}` : ''}`).join(',')}`,
+      );
       for (const p of ps) timesMs.push(p.readyMs);
     }
     const copies = [...this.delivered].filter(([k]) => liveSet.has(k.slice(0, k.indexOf('|'))));
@@ -433,6 +479,16 @@ export class Timeline {
       trace: { events: this.events },
     };
   }
+}
+
+/**
+ * The piece of a tensor split along `axis` that `proc` itself holds (where a chain's recompute of
+ * halo rows happens), or undefined when `proc` holds none — then halos are exchanged.
+ */
+function localPiece(pieces: readonly Piece[], proc: string, axis: Piece['axis']): Piece | undefined {
+  if (axis !== 'H' && axis !== 'W') return undefined;
+  for (const p of pieces) if (p.proc === proc && p.axis === axis && p.hi > p.lo) return p;
+  return undefined;
 }
 
 /** The context one part runs in: its share of a split node and its compute dtype, if the plan sets one. */

@@ -131,7 +131,7 @@ describe('evaluatePlan', () => {
     expect(r.crossEdges).toBe(2); // ta to the GPU once, td back
   });
 
-  it('exchanges the halo rows a k×k conv reads across an H slice edge', () => {
+  it('recomputes halo rows inside an H chain and exchanges them from an unsplit producer', () => {
     // x [1,64,64,64] → conv p (1×1) → conv q (k×k, pads (k−1)/2); both H-split half CPU, half GPU.
     // Activations are 1,048,576 bytes; one row (1/64 of the H) is 16,384 bytes.
     const chain = (k: number): Graph => {
@@ -169,32 +169,47 @@ describe('evaluatePlan', () => {
         ],
       },
     };
-    const run = (k: number) => {
+    const run = (k: number, pPlacement: Placement = hSplit) => {
       const g = chain(k);
-      const p = plan(g, { p: hSplit, q: hSplit });
+      const p = plan(g, { p: pPlacement, q: hSplit });
       validatePlan(p, g, device, fake);
       return evaluatePlan(p, g, device, fake);
     };
+    const qOn = (r: ReturnType<typeof run>, proc: string) =>
+      r.trace.events.find((e) => e.kind === 'compute' && e.node === 'q' && e.proc === proc);
     // 1×1: only x's GPU half in and y's GPU half out; nothing moves between p and q.
     const pointwise = run(1);
     expect(pointwise.crossEdges).toBe(2);
     expect(pointwise.transferBytes).toBe(2 * 524_288);
     expect(pointwise.trace.events.filter((e) => e.kind === 'transfer' && e.node === 'q')).toHaveLength(0);
-    // 3×3: each side of q also needs one row of the other side's tp (a sync and a transfer each).
+    // 3×3 after an H-split p on the same processors and fractions: each side of q recomputes the one
+    // row of tp beyond its slice (p's local part, 5 ms for half the rows, × (1/64) / 0.5) instead of
+    // exchanging it: still no cross edges between p and q.
     const windowed = run(3);
-    expect(windowed.crossEdges).toBe(4);
-    expect(windowed.transferBytes).toBe(2 * 524_288 + 2 * 16_384);
-    const halos = windowed.trace.events.filter((e) => e.kind === 'transfer' && e.node === 'q');
-    expect(halos.map((e) => e.proc).sort()).toEqual([`${CPU}→${GPU}`, `${GPU}→${CPU}`]);
-    // p: CPU 0–5; GPU after x's half arrives (0.5 + 0.524288), +5. q's CPU part waits for the GPU's
-    // row (sync + 0.016384); q's GPU half then goes home (sync + 0.524288).
+    expect(windowed.crossEdges).toBe(2);
+    expect(windowed.transferBytes).toBe(2 * 524_288);
+    expect(windowed.trace.events.filter((e) => e.node === 'q' && e.kind !== 'compute')).toHaveLength(0);
+    const recomputeMs = (5 * (1 / 64)) / 0.5;
+    for (const proc of [CPU, GPU]) {
+      const [a, b] = [qOn(pointwise, proc)!, qOn(windowed, proc)!];
+      expect(b.endMs - b.startMs).toBeCloseTo(a.endMs - a.startMs + recomputeMs, 9);
+      expect(windowed.perProcessor[proc].computeMs).toBeCloseTo(10 + recomputeMs, 9);
+    }
+    // p: CPU 0–5; GPU after x's half arrives (0.5 + 0.524288), +5. q's CPU part starts right after p's
+    // (no wait for the GPU's row); q's GPU half then goes home (sync + 0.524288).
     const gpuP = 0.5 + 0.524288 + 5;
-    const gpuQ = Math.max(gpuP, 5 + 0.5 + 0.016384) + 5;
-    expect(windowed.latencyMs).toBeCloseTo(Math.max(gpuP + 0.516384 + 5, gpuQ + 0.5 + 0.524288), 6);
-    const qOnCpu = (r: typeof windowed) =>
-      r.trace.events.find((e) => e.kind === 'compute' && e.node === 'q' && e.proc === CPU)?.startMs;
-    expect(qOnCpu(pointwise)).toBeCloseTo(5, 6);
-    expect(qOnCpu(windowed)).toBeCloseTo(gpuP + 0.516384, 6);
+    expect(qOn(windowed, CPU)!.startMs).toBeCloseTo(5, 9);
+    expect(windowed.latencyMs).toBeCloseTo(gpuP + 5 + recomputeMs + 0.5 + 0.524288, 6);
+    // 3×3 after p whole on the GPU (not split): q's CPU part exchanges its rows and the halo row from
+    // the GPU (a sync and a transfer of 33 of 64 rows), and nothing is recomputed.
+    const fromWhole = run(3, { proc: GPU });
+    const halos = fromWhole.trace.events.filter((e) => e.kind === 'transfer' && e.node === 'q');
+    expect(halos.map((e) => e.proc)).toEqual([`${GPU}→${CPU}`]);
+    expect(fromWhole.transferBytes).toBe(1_048_576 + 33 * 16_384 + 524_288);
+    const wholeP = 0.5 + 1.048576 + 10;
+    expect(qOn(fromWhole, CPU)!.startMs).toBeCloseTo(wholeP + 0.5 + 0.540672, 9);
+    for (const proc of [CPU, GPU])
+      expect(qOn(fromWhole, proc)!.endMs - qOn(fromWhole, proc)!.startMs).toBeCloseTo(5, 9);
   });
 
   it('counts idle energy for every processor over the whole inference', () => {

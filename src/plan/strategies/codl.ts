@@ -5,11 +5,12 @@
 // OC (output channels) split between the CPU big cluster and the GPU — hybrid-dimension partitioning —
 // with the CPU share from the latency predictor (the cost model): the share f that balances
 // t_cpu(f) = t_gpu(1 − f), found by bisection. Operator chains: consecutive H-split operators share
-// one ratio, so each processor keeps its rows from one operator to the next and only the halo rows a
+// one ratio, so each processor keeps its rows from one operator to the next, and the halo rows a
 // windowed operator (k×k conv, pool; stride and dilation respected) reads across the slice edge are
-// synchronised and exchanged inside the chain (evaluatePlan moves nothing else when consecutive H
-// parts line up, and the DP prices the same widened needs); a chain is cut where an operator cannot be H-split or where switching to another partition is
-// cheaper. The choice per operator is a dynamic programme along the topological order whose step
+// recomputed on each side from its own rows of the producer — no sync inside the chain, extra compute
+// instead (evaluatePlan's recompute model, which the DP prices the same way; halos read from a
+// producer that is not H-split are exchanged); a chain is cut where an operator cannot be H-split or
+// where switching to another partition is cheaper. The choice per operator is a dynamic programme along the topological order whose step
 // cost is the operator's span (slowest part) plus the data-sharing cost — sync and transfer of the
 // shares the chosen partition needs from where its producers left them — priced as evaluatePlan
 // prices it. The result is checked with evaluatePlan against running everything on the faster of the
@@ -17,10 +18,10 @@
 //
 // Simplifications: (1) the latency predictor is the project's cost model, not CoDL's per-kernel
 // regression; (2) the DP state is the previous operator's partition; inputs from further back (skip
-// connections) take the partition on the DP path behind that state; (3) halo rows are exchanged (a
-// sync plus a transfer of the halo's share from the neighbouring processor, as evaluatePlan charges
-// them), not recomputed with overlapping output rows growing along the chain as in CoDL, which bounds
-// chain length by that redundant work; chain ratios are balanced on compute alone;
+// connections) take the partition on the DP path behind that state; (3) halo recompute is one level
+// per op (each op is charged recomputing its own halo rows of its producer, at the producer part's
+// latency per row), not the overlap growing along the chain as in CoDL; chain ratios are balanced on
+// compute alone, without the recompute;
 // (4) one CPU cluster (`cpu-big`, see splitPair); CoDL's hybrid-type data sharing is the cost model's
 // default per-processor dtypes (fp32 CPU, fp16 GPU) with one conversion pass per transfer.
 import type { CostModel, RunContext } from '../../cost/types.js';
@@ -38,6 +39,7 @@ import {
   balanceShare,
   latencyOn,
   MovePricer,
+  overlapShare,
   throughputShare,
   aloneParts,
   concurrentParts,
@@ -173,13 +175,18 @@ export function coExecutionPlan(
       tensor,
       regions: homeRegions,
       data: tensor.name === node.inputs[0],
+      // The producer's H option when it is H-split on the path (its parts' latencies), else undefined.
+      hProducer: undefined as Option | undefined,
     }));
+    const halo = windowHalo(node, graph, 'H');
     for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
       const s = prev;
       if (k > 0 && !Number.isFinite(value[k - 1][s])) continue;
       for (let x = 0; x < sources.length; x++) {
         const p = producerAt[x];
-        sources[x].regions = p < 0 ? homeRegions : heldOf[p][modeOnPath(k - 1, s, p) as Mode];
+        const mode = p < 0 ? -1 : modeOnPath(k - 1, s, p);
+        sources[x].regions = p < 0 ? homeRegions : heldOf[p][mode as Mode];
+        sources[x].hProducer = mode === HSPLIT ? options[p][HSPLIT] : undefined;
       }
       const before = k === 0 ? 0 : value[k - 1][s];
       for (let m = 0 as Mode; m < MODES; m = (m + 1) as Mode) {
@@ -187,7 +194,26 @@ export function coExecutionPlan(
         if (!Number.isFinite(opt.cpuMs) || !Number.isFinite(opt.gpuMs)) continue;
         let cpuReady = 0;
         let gpuReady = 0;
+        let cpuExtra = 0;
+        let gpuExtra = 0;
         for (const src of sources) {
+          if (src.data && halo && m === HSPLIT && src.hProducer) {
+            // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
+            const hp = src.hProducer;
+            const core = needsOf[k][m];
+            const wide = dataNeedsOf[k][m];
+            if (opt.cpuMs > 0) {
+              const r = haloArrival(pricer, src.tensor, src.regions, core, wide, cpu.id, hp.cpuMs);
+              cpuReady = Math.max(cpuReady, r.readyMs);
+              cpuExtra += r.extraMs;
+            }
+            if (gpu && opt.gpuMs > 0) {
+              const r = haloArrival(pricer, src.tensor, src.regions, core, wide, gpu.id, hp.gpuMs);
+              gpuReady = Math.max(gpuReady, r.readyMs);
+              gpuExtra += r.extraMs;
+            }
+            continue;
+          }
           const needs = src.data ? dataNeedsOf[k][m] : needsOf[k][m];
           if (opt.cpuMs > 0) {
             cpuReady = Math.max(cpuReady, pricer.arrivalMs(src.tensor, src.regions, needs, cpu.id));
@@ -197,8 +223,8 @@ export function coExecutionPlan(
           }
         }
         let span = Math.max(
-          opt.cpuMs > 0 ? cpuReady + opt.cpuMs : 0,
-          opt.gpuMs > 0 ? gpuReady + opt.gpuMs : 0,
+          opt.cpuMs > 0 ? cpuReady + opt.cpuMs + cpuExtra : 0,
+          opt.gpuMs > 0 ? gpuReady + opt.gpuMs + gpuExtra : 0,
         );
         // Graph outputs go back to the app's CPU.
         for (const out of node.outputs) {
@@ -463,6 +489,40 @@ function neededRegions(mode: Mode, f: number, cpu: string, gpu: string): Region[
   return mode === CPU || mode === GPU || mode === HSPLIT
     ? heldRegions(mode, f, cpu, gpu)
     : [wholeOn(cpu), wholeOn(gpu)];
+}
+
+/**
+ * evaluatePlan's halo rule for an H part on `proc` reading an H-split producer (held as `held`, its
+ * part on `proc` taking `localMs`): rows of another processor's piece that lie only in the halo
+ * (outside the part's own rows `core`) are recomputed locally — extra compute localMs × share /
+ * fraction, no move — while a piece that also holds some of the part's own rows is moved, halo
+ * included (`wide`). Without a producer part on `proc`, everything is moved.
+ */
+function haloArrival(
+  pricer: MovePricer,
+  t: TensorInfo,
+  held: readonly Region[],
+  core: readonly Region[],
+  wide: readonly Region[],
+  proc: string,
+  localMs: number,
+): { readyMs: number; extraMs: number } {
+  const local = held.find((h) => h.proc === proc && h.axis === 'H' && h.hi > h.lo);
+  if (!local || !Number.isFinite(localMs))
+    return { readyMs: pricer.arrivalMs(t, held, wide, proc), extraMs: 0 };
+  let readyMs = 0;
+  let extraMs = 0;
+  wide.forEach((need, j) => {
+    if (need.proc !== proc) return;
+    for (const have of held) {
+      if (have.proc === proc) continue;
+      const share = overlapShare(have, need);
+      if (share <= 0) continue;
+      if (overlapShare(have, core[j]) <= 0) extraMs += (localMs * share) / (local.hi - local.lo);
+      else readyMs = Math.max(readyMs, pricer.moveMs(t, have.proc, proc, share));
+    }
+  });
+  return { readyMs, extraMs };
 }
 
 /** An H need widened by a window's halo (shares of the input), clamped to [0, 1]. */
