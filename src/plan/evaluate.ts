@@ -83,6 +83,30 @@ function emptyBreakdown(): ProcessorBreakdown {
   return { computeMs: 0, transferMs: 0, syncMs: 0, idleMs: 0, energyJ: 0 };
 }
 
+/**
+ * evaluatePlan's latency when it is below `limitMs`, else undefined — it stops as soon as some
+ * processor's timeline passes the limit, so rejecting a losing candidate costs only a prefix.
+ */
+export function latencyBelow(
+  plan: Plan,
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  limitMs: number,
+  opts: EvaluateOptions = {},
+): number | undefined {
+  const timeline = new Timeline(graph, device, cost, { ...opts, trace: false });
+  for (const node of issueOrder(plan, graph)) {
+    const placement = plan.placements[node.id];
+    timeline.issue(node, placement);
+    for (const part of placementParts(placement)) {
+      if (timeline.processorFreeAtMs(part.proc) >= limitMs) return undefined;
+    }
+  }
+  const { latencyMs } = timeline.finish(plan.fallbacks?.length ?? 0);
+  return latencyMs < limitMs ? latencyMs : undefined;
+}
+
 export function evaluatePlan(
   plan: Plan,
   graph: Graph,
@@ -501,7 +525,7 @@ function partContext(ctx: RunContext, part: SplitPart, axis: SplitAxis | undefin
 }
 
 /** Plan order when given, else topological order. */
-function issueOrder(plan: Plan, graph: Graph): readonly Node[] {
+export function issueOrder(plan: Plan, graph: Graph): readonly Node[] {
   if (plan.order) {
     let byId = nodeByIdCache.get(graph);
     if (!byId) nodeByIdCache.set(graph, (byId = new Map(graph.nodes.map((n) => [n.id, n]))));

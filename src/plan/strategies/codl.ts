@@ -28,7 +28,7 @@ import type { CostModel, RunContext } from '../../cost/types.js';
 import { dependencies, nodeInputs, topologicalOrder } from '../../graph/dag.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
-import { evaluatePlan, homeProcessor } from '../evaluate.js';
+import { evaluatePlan, homeProcessor, latencyBelow } from '../evaluate.js';
 import { canRun, makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem, windowHalo, type Halo } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
@@ -96,7 +96,7 @@ export const codl: Strategy = {
     const singleMs = evaluatePlan(single.plan, graph, device, cost, ctx).latencyMs;
     // CoDL's operator chains share one ratio; the DP looks one op back, so also try the plain chain
     // where every H-splittable op runs at the same CPU share (a few shares, each judged in full).
-    const chain = bestUniformChain(graph, device, cost, opts, single.plan, ctx);
+    const chain = bestUniformChain(graph, device, cost, opts, single.plan, ctx, Math.min(coMs, singleMs));
     if (chain && chain.ms < Math.min(coMs, singleMs)) {
       chain.plan.notes.push(
         `one H chain at CPU share ${chain.share} predicted ${chain.ms.toFixed(2)} ms, ` +
@@ -624,7 +624,8 @@ function fasterSingle(
  * rest] H split, so consecutive ops keep their rows on their side (one chain, no sync inside); the
  * rest stays where the single-processor plan put it. The share balances the chain's total time on
  * the two sides' predicted chain time (CoDL's ratio from the latency predictor, halved for the chain's
- * end transfers and contention); one evaluatePlan judges it.
+ * end transfers and contention); it is judged by evaluatePlan's rules, and dropped as soon as it
+ * cannot beat `limitMs` (the better of the DP's plan and the single processor).
  */
 function bestUniformChain(
   graph: Graph,
@@ -633,6 +634,7 @@ function bestUniformChain(
   opts: PlanOptions,
   single: Plan,
   ctx: { context: RunContext; trace: boolean },
+  limitMs: number,
 ): { plan: Plan; ms: number; share: number } | undefined {
   const { cpu, gpu } = splitPair(device, opts);
   if (!gpu) return undefined;
@@ -678,5 +680,6 @@ function bestUniformChain(
     };
   }
   const plan = makePlan(graph, device, 'codl', placements, { objective: single.objective });
-  return { plan, ms: evaluatePlan(plan, graph, device, cost, ctx).latencyMs, share };
+  const ms = latencyBelow(plan, graph, device, cost, limitMs, ctx);
+  return ms === undefined ? undefined : { plan, ms, share };
 }
