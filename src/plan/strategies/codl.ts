@@ -70,8 +70,18 @@ interface Option {
   fCpu: number;
 }
 
-/** Part latencies per node class and CPU share ("a…" alone, "c…" concurrent), within one plan call. */
-type PartsMemo = Map<string, { cpuMs: number; gpuMs: number }>;
+/** Part latencies per CPU share and node class (alone, concurrent), within one plan call. */
+interface PartsMemo {
+  alone: Map<number, ({ cpuMs: number; gpuMs: number } | undefined)[]>;
+  concurrent: Map<number, ({ cpuMs: number; gpuMs: number } | undefined)[]>;
+}
+
+/** The memo's per-class slots for CPU share f. */
+function partsAt(memo: PartsMemo['alone'], f: number): ({ cpuMs: number; gpuMs: number } | undefined)[] {
+  let perClass = memo.get(f);
+  if (!perClass) memo.set(f, (perClass = []));
+  return perClass;
+}
 
 const INFEASIBLE: Option = { cpuMs: Infinity, gpuMs: Infinity, fCpu: 0 };
 
@@ -124,8 +134,8 @@ export function coExecutionPlan(
 ): CoExecution {
   const { cpu, gpu } = splitPair(device, opts);
   const base: RunContext = planContext(opts);
-  const deps = dependencies(graph);
-  const order = topologicalOrder(graph, deps);
+  const layout = graphLayout(graph);
+  const order = layout.order;
   const nodes = order.map((i) => graph.nodes[i]);
   const n = nodes.length;
   const home = homeProcessor(device);
@@ -137,105 +147,213 @@ export function coExecutionPlan(
   const classOptions = representative.map((i) => costOptions(graph.nodes[i], graph, cpu, gpu, cost, base));
   const nodeClass = order.map((i) => classOf[i]);
   const options: Option[][] = nodeClass.map((c) => classOptions[c].slice());
-  const memo: PartsMemo = new Map();
+  const memo: PartsMemo = { alone: new Map(), concurrent: new Map() };
   const runLength = chainRatios(nodes, nodeClass, graph, options, cpu, gpu, cost, base, memo);
 
   const pricer = new MovePricer(device, cost);
-  const positionOf = new Map<number, number>(order.map((i, k) => [i, k]));
   // Where each operator's output lives, and what it needs of its inputs, per partition (fixed shares).
   const gpuId = gpu?.id ?? cpu.id;
-  const heldOf = options.map((o) => o.map((opt, m) => heldRegions(m as Mode, opt.fCpu, cpu.id, gpuId)));
-  const needsOf = options.map((o) => o.map((opt, m) => neededRegions(m as Mode, opt.fCpu, cpu.id, gpuId)));
-  // What an H part needs of its data input (input 0): its rows widened by the window's halo.
+  // Read-only region lists, shared between operators with the same partition and CPU share.
+  const heldCache = Array.from({ length: MODES }, () => new Map<number, Region[]>());
+  const needsCache = Array.from({ length: MODES }, () => new Map<number, Region[]>());
+  const regions = (
+    cache: Map<number, Region[]>[],
+    make: typeof heldRegions,
+    m: number,
+    f: number,
+  ): Region[] => {
+    let r = cache[m].get(f);
+    if (!r) cache[m].set(f, (r = make(m as Mode, f, cpu.id, gpuId)));
+    return r;
+  };
+  const heldOf = options.map((o) => o.map((opt, m) => regions(heldCache, heldRegions, m, opt.fCpu)));
+  const needsOf = options.map((o) => o.map((opt, m) => regions(needsCache, neededRegions, m, opt.fCpu)));
+  // What an H part needs of its data input (input 0): its rows widened by the window's halo (one
+  // widened list per rows and halo).
+  const widened = new Map<Region[], Map<number, Map<number, Region[]>>>();
   const dataNeedsOf = needsOf.map((needs, k) => {
     const halo = windowHalo(nodes[k], graph, 'H');
-    return halo ? needs.map((r, m) => (m === HSPLIT ? widen(r, halo) : r)) : needs;
+    if (!halo) return needs;
+    const rows = needs[HSPLIT];
+    let byBefore = widened.get(rows);
+    if (!byBefore) widened.set(rows, (byBefore = new Map()));
+    let byAfter = byBefore.get(halo.before);
+    if (!byAfter) byBefore.set(halo.before, (byAfter = new Map()));
+    let wide = byAfter.get(halo.after);
+    if (!wide) byAfter.set(halo.after, (wide = widen(rows, halo)));
+    return needs.map((r, m) => (m === HSPLIT ? wide : r));
   });
   const homeRegions = [wholeOn(home.id)];
+  // Numeric ids of the region lists, and of tensors' move classes (as MovePricer groups them), so an
+  // arrival is priced once per (tensor class, held, needed, sides) across operators.
+  const regionIds = new Map<Region[], number>();
+  const regionId = (r: Region[]): number => {
+    let id = regionIds.get(r);
+    if (id === undefined) regionIds.set(r, (id = regionIds.size));
+    return id;
+  };
+  const homeId = regionId(homeRegions);
+  const heldIds = new Int32Array(n * MODES);
+  const needsIds = new Int32Array(n * MODES);
+  const dataNeedsIds = new Int32Array(n * MODES);
+  for (let k = 0; k < n; k++) {
+    for (let m = 0; m < MODES; m++) {
+      heldIds[k * MODES + m] = regionId(heldOf[k][m]);
+      needsIds[k * MODES + m] = regionId(needsOf[k][m]);
+      dataNeedsIds[k * MODES + m] = regionId(dataNeedsOf[k][m]);
+    }
+  }
+  const regionCount = regionIds.size;
+  const moveClass = moveClasses(graph);
+  /** Arrival times (CPU, GPU) per key, as indices into `arrivals`. */
+  const arrivalAt = new Map<number, number>();
+  const arrivals: number[] = [];
 
-  // DP over the topological order; state = partition of the operator at position k.
-  const value: Float64Array[] = nodes.map(() => new Float64Array(MODES).fill(Infinity));
-  const back: Int8Array[] = nodes.map(() => new Int8Array(MODES).fill(-1));
+  // DP over the topological order; state = partition of the operator at position k. Flat tables:
+  // entry k·MODES + s.
+  const value = new Float64Array(n * MODES).fill(Infinity);
+  const back = new Int8Array(n * MODES).fill(-1);
   /** Partition of the operator at position p on the DP path ending in state s at position k. */
   const modeOnPath = (k: number, s: number, p: number): number => {
-    if (k - p > MAX_WALK_BACK) return argmin(value[p]);
+    if (k - p > MAX_WALK_BACK) return argminAt(value, p * MODES);
     let state = s;
-    for (let j = k; j > p; j--) state = back[j][state];
+    for (let j = k; j > p; j--) state = back[j * MODES + state];
     return state;
   };
 
+  // Per operator, what one input costs under (producer partition, own partition) depends on nothing
+  // else, so it is priced once per combination (lazily, in the order the DP first asks, so the move
+  // pricer sees the same first requests): per slot (input x, producer mode + 1, own mode) the CPU and
+  // GPU arrival and extra (halo recompute) times.
+  const PRODUCER_SLOTS = MODES + 1;
+  let table = new Float64Array(0);
+  let filled = new Uint8Array(0);
+  /** Partition of each input's producer on the path behind the current state (-1: graph input). */
+  let srcModes = new Int32Array(16);
+  const modeOk = new Uint8Array(MODES);
+  const outSpan = new Float64Array(MODES);
+  const outDone = new Uint8Array(MODES);
+
   for (let k = 0; k < n; k++) {
     const node = nodes[k];
-    const inputs = tensorInputs(node, graph);
-    // Producer positions (-1: a graph input), and where each input is held behind the state.
-    const producerAt = inputs.map(({ producer }) =>
-      producer === undefined ? -1 : (positionOf.get(producer) ?? 0),
-    );
-    const sources = inputs.map(({ tensor }) => ({
-      tensor,
-      regions: homeRegions,
-      data: tensor.name === node.inputs[0],
-      // The producer's H option when it is H-split on the path (its parts' latencies), else undefined.
-      hProducer: undefined as Option | undefined,
-    }));
+    const inputs = layout.inputs[k];
+    const nsrc = inputs.length;
+    // Producer positions (-1: a graph input).
+    const producerAt = layout.producerAt[k];
+    const isData = inputs.map(({ tensor }) => tensor.name === node.inputs[0]);
+    const inputClass = inputs.map(({ tensor }) => moveClass.of(tensor));
     const halo = windowHalo(node, graph, 'H');
+    const slots = nsrc * PRODUCER_SLOTS * MODES;
+    if (filled.length < slots) {
+      filled = new Uint8Array(slots);
+      table = new Float64Array(slots * 4);
+    } else filled.fill(0, 0, slots);
+    if (srcModes.length < nsrc) srcModes = new Int32Array(nsrc);
+    const optK = options[k];
+    for (let m = 0; m < MODES; m++) {
+      modeOk[m] = Number.isFinite(optK[m].cpuMs) && Number.isFinite(optK[m].gpuMs) ? 1 : 0;
+    }
+    // Graph outputs go back to the app's CPU.
+    const outTensors: TensorInfo[] = [];
+    for (const out of node.outputs) {
+      const t = outputs.has(out) ? graph.tensors.get(out) : undefined;
+      if (t) outTensors.push(t);
+    }
+    outDone.fill(0);
+    const heldK = heldOf[k];
+    const needsK = needsOf[k];
+    const dataNeedsK = dataNeedsOf[k];
+
     for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
       const s = prev;
-      if (k > 0 && !Number.isFinite(value[k - 1][s])) continue;
-      for (let x = 0; x < sources.length; x++) {
+      const before = k === 0 ? 0 : value[(k - 1) * MODES + s];
+      if (k > 0 && !Number.isFinite(before)) continue;
+      for (let x = 0; x < nsrc; x++) {
         const p = producerAt[x];
-        const mode = p < 0 ? -1 : modeOnPath(k - 1, s, p);
-        sources[x].regions = p < 0 ? homeRegions : heldOf[p][mode as Mode];
-        sources[x].hProducer = mode === HSPLIT ? options[p][HSPLIT] : undefined;
+        srcModes[x] = p < 0 ? -1 : modeOnPath(k - 1, s, p);
       }
-      const before = k === 0 ? 0 : value[k - 1][s];
       for (let m = 0 as Mode; m < MODES; m = (m + 1) as Mode) {
-        const opt = options[k][m];
-        if (!Number.isFinite(opt.cpuMs) || !Number.isFinite(opt.gpuMs)) continue;
+        if (modeOk[m] === 0) continue;
+        const opt = optK[m];
         let cpuReady = 0;
         let gpuReady = 0;
         let cpuExtra = 0;
         let gpuExtra = 0;
-        for (const src of sources) {
-          if (src.data && halo && m === HSPLIT && src.hProducer) {
-            // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
-            const hp = src.hProducer;
-            const core = needsOf[k][m];
-            const wide = dataNeedsOf[k][m];
-            if (opt.cpuMs > 0) {
-              const r = haloArrival(pricer, src.tensor, src.regions, core, wide, cpu.id, hp.cpuMs);
-              cpuReady = Math.max(cpuReady, r.readyMs);
-              cpuExtra += r.extraMs;
+        for (let x = 0; x < nsrc; x++) {
+          const pm = srcModes[x];
+          const slot = (x * PRODUCER_SLOTS + pm + 1) * MODES + m;
+          const at = slot * 4;
+          if (filled[slot] === 0) {
+            // Priced as evaluatePlan prices it, once per slot.
+            filled[slot] = 1;
+            const p = producerAt[x];
+            const tensor = inputs[x].tensor;
+            const held = p < 0 ? homeRegions : heldOf[p][pm as Mode];
+            const hProducer = pm === HSPLIT ? options[p][HSPLIT] : undefined;
+            let cpuAt = 0;
+            let gpuAt = 0;
+            let cpuMore = 0;
+            let gpuMore = 0;
+            if (isData[x] && halo && m === HSPLIT && hProducer) {
+              // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
+              const core = needsK[m];
+              const wide = dataNeedsK[m];
+              if (opt.cpuMs > 0) {
+                const r = haloArrival(pricer, tensor, held, core, wide, cpu.id, hProducer.cpuMs);
+                cpuAt = r.readyMs;
+                cpuMore = r.extraMs;
+              }
+              if (gpu && opt.gpuMs > 0) {
+                const r = haloArrival(pricer, tensor, held, core, wide, gpu.id, hProducer.gpuMs);
+                gpuAt = r.readyMs;
+                gpuMore = r.extraMs;
+              }
+            } else {
+              const needs = isData[x] ? dataNeedsK[m] : needsK[m];
+              const sides = (opt.cpuMs > 0 ? 1 : 0) + (gpu && opt.gpuMs > 0 ? 2 : 0);
+              const heldId = p < 0 ? homeId : heldIds[p * MODES + pm];
+              const needsId = (isData[x] ? dataNeedsIds : needsIds)[k * MODES + m];
+              const key = ((inputClass[x] * regionCount + heldId) * regionCount + needsId) * 4 + sides;
+              const hit = arrivalAt.get(key);
+              if (hit !== undefined) {
+                cpuAt = arrivals[hit];
+                gpuAt = arrivals[hit + 1];
+              } else {
+                if (opt.cpuMs > 0) cpuAt = pricer.arrivalMs(tensor, held, needs, cpu.id);
+                if (gpu && opt.gpuMs > 0) gpuAt = pricer.arrivalMs(tensor, held, needs, gpu.id);
+                arrivalAt.set(key, arrivals.length);
+                arrivals.push(cpuAt, gpuAt);
+              }
             }
-            if (gpu && opt.gpuMs > 0) {
-              const r = haloArrival(pricer, src.tensor, src.regions, core, wide, gpu.id, hp.gpuMs);
-              gpuReady = Math.max(gpuReady, r.readyMs);
-              gpuExtra += r.extraMs;
-            }
-            continue;
+            table[at] = cpuAt;
+            table[at + 1] = gpuAt;
+            table[at + 2] = cpuMore;
+            table[at + 3] = gpuMore;
           }
-          const needs = src.data ? dataNeedsOf[k][m] : needsOf[k][m];
-          if (opt.cpuMs > 0) {
-            cpuReady = Math.max(cpuReady, pricer.arrivalMs(src.tensor, src.regions, needs, cpu.id));
-          }
-          if (gpu && opt.gpuMs > 0) {
-            gpuReady = Math.max(gpuReady, pricer.arrivalMs(src.tensor, src.regions, needs, gpu.id));
-          }
+          cpuReady = Math.max(cpuReady, table[at]);
+          gpuReady = Math.max(gpuReady, table[at + 1]);
+          cpuExtra += table[at + 2];
+          gpuExtra += table[at + 3];
         }
         let span = Math.max(
           opt.cpuMs > 0 ? cpuReady + opt.cpuMs + cpuExtra : 0,
           opt.gpuMs > 0 ? gpuReady + opt.gpuMs + gpuExtra : 0,
         );
-        // Graph outputs go back to the app's CPU.
-        for (const out of node.outputs) {
-          const t = outputs.has(out) ? graph.tensors.get(out) : undefined;
-          if (!t) continue;
-          span += pricer.arrivalMs(t, heldOf[k][m], homeRegions, home.id);
+        if (outTensors.length > 0) {
+          if (outDone[m] === 0) {
+            // Priced once per mode; added one by one as before (same rounding).
+            outDone[m] = 1;
+            if (outTensors.length === 1)
+              outSpan[m] = pricer.arrivalMs(outTensors[0], heldK[m], homeRegions, home.id);
+          }
+          if (outTensors.length === 1) span += outSpan[m];
+          else for (const t of outTensors) span += pricer.arrivalMs(t, heldK[m], homeRegions, home.id);
         }
         const total = before + span;
-        if (total < value[k][m]) {
-          value[k][m] = total;
-          back[k][m] = s;
+        const at = k * MODES + m;
+        if (total < value[at]) {
+          value[at] = total;
+          back[at] = s;
         }
       }
     }
@@ -244,13 +362,14 @@ export function coExecutionPlan(
   const placements: Record<string, Placement> = {};
   const counts = [0, 0, 0, 0];
   let unrunnable = 0;
-  const estimateMs = n > 0 ? Math.min(...value[n - 1]) : 0;
-  if (n > 0 && Number.isFinite(Math.min(...value[n - 1]))) {
-    let state = argmin(value[n - 1]);
+  const last = value.subarray((n - 1) * MODES, n * MODES);
+  const estimateMs = n > 0 ? Math.min(...last) : 0;
+  if (n > 0 && Number.isFinite(Math.min(...last))) {
+    let state = argminAt(value, (n - 1) * MODES);
     const modes = new Array<Mode>(n);
     for (let k = n - 1; k >= 0; k--) {
       modes[k] = state as Mode;
-      state = back[k][state];
+      state = back[k * MODES + state];
     }
     rebalanceChains(nodes, nodeClass, graph, modes, options, runLength, cpu, gpu, cost, base, memo);
     nodes.forEach((node, k) => {
@@ -338,10 +457,11 @@ function assignChainShare(
   f: number,
   memo: PartsMemo,
 ): void {
+  const perClass = partsAt(memo.concurrent, f);
   for (const j of run) {
-    const key = `c${nodeClass[j]}|${f}`;
-    let t = memo.get(key);
-    if (!t) memo.set(key, (t = concurrentParts(nodes[j], graph, cpu, gpu, cost, base, 'H', f)));
+    const c = nodeClass[j];
+    let t = perClass[c];
+    if (!t) perClass[c] = t = concurrentParts(nodes[j], graph, cpu, gpu, cost, base, 'H', f);
     options[j][HSPLIT] = { cpuMs: t.cpuMs, gpuMs: t.gpuMs, fCpu: f };
   }
 }
@@ -372,10 +492,11 @@ function chainShare(
       // Summed in run order; each class's parts priced once per share.
       let cpuMs = 0;
       let gpuMs = 0;
+      const perClass = partsAt(memo.alone, f);
       for (const k of run) {
-        const key = `a${nodeClass[k]}|${f}`;
-        let t = memo.get(key);
-        if (!t) memo.set(key, (t = aloneParts(nodes[k], graph, cpu, gpu, cost, base, 'H', f)));
+        const c = nodeClass[k];
+        let t = perClass[c];
+        if (!t) perClass[c] = t = aloneParts(nodes[k], graph, cpu, gpu, cost, base, 'H', f);
         cpuMs += t.cpuMs;
         gpuMs += t.gpuMs;
       }
@@ -545,6 +666,63 @@ function tensorInputs(node: Node, graph: Graph): { tensor: TensorInfo; producer:
   return out;
 }
 
+/** Per graph (graphs are immutable): the topological order, and per position the inputs and their producers' positions. */
+interface Layout {
+  order: number[];
+  /** Non-constant input tensors of the operator at each position (tensorInputs). */
+  inputs: { tensor: TensorInfo; producer: number | undefined }[][];
+  /** Position of each input's producer (-1: a graph input). */
+  producerAt: Int32Array[];
+}
+
+const layoutCache = new WeakMap<Graph, Layout>();
+
+function graphLayout(graph: Graph): Layout {
+  let layout = layoutCache.get(graph);
+  if (!layout) {
+    const order = topologicalOrder(graph, dependencies(graph));
+    const positionOf = new Map<number, number>(order.map((i, k) => [i, k]));
+    const inputs = order.map((i) => tensorInputs(graph.nodes[i], graph));
+    const producerAt = inputs.map(
+      (ins) =>
+        new Int32Array(
+          ins.map(({ producer }) => (producer === undefined ? -1 : (positionOf.get(producer) ?? 0))),
+        ),
+    );
+    layoutCache.set(graph, (layout = { order, inputs, producerAt }));
+  }
+  return layout;
+}
+
+/** Per graph (graphs are immutable): tensors numbered by what a move's price depends on (MovePricer). */
+interface MoveClasses {
+  of(t: TensorInfo): number;
+}
+
+const moveClassCache = new WeakMap<Graph, MoveClasses>();
+
+function moveClasses(graph: Graph): MoveClasses {
+  let classes = moveClassCache.get(graph);
+  if (!classes) {
+    const byKey = new Map<string, number>();
+    const byTensor = new Map<TensorInfo, number>();
+    classes = {
+      of(t: TensorInfo): number {
+        let c = byTensor.get(t);
+        if (c === undefined) {
+          const key = `${t.dtype}|${t.shape?.join(',') ?? '?'}`;
+          c = byKey.get(key);
+          if (c === undefined) byKey.set(key, (c = byKey.size));
+          byTensor.set(t, c);
+        }
+        return c;
+      },
+    };
+    moveClassCache.set(graph, classes);
+  }
+  return classes;
+}
+
 const producerCache = new WeakMap<Graph, Map<string, number>>();
 
 function producerIndex(graph: Graph, tensor: string): number | undefined {
@@ -556,9 +734,10 @@ function producerIndex(graph: Graph, tensor: string): number | undefined {
   return map.get(tensor);
 }
 
-function argmin(values: Float64Array): number {
+/** Index (0..MODES-1) of the smallest of the MODES values from `at` (the first on ties). */
+function argminAt(values: Float64Array, at: number): number {
   let best = 0;
-  for (let s = 1; s < values.length; s++) if (values[s] < values[best]) best = s;
+  for (let s = 1; s < MODES; s++) if (values[at + s] < values[at + best]) best = s;
   return best;
 }
 
