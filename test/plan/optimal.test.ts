@@ -10,11 +10,10 @@ import type { Device } from '../../src/hardware/schema.js';
 import { evaluatePlan } from '../../src/plan/evaluate.js';
 import { makePlan } from '../../src/plan/make-plan.js';
 import { splitProblem } from '../../src/plan/split-rules.js';
-import { ADAPTIVE_FAMILIES } from '../../src/plan/strategies/adaptive.js';
 import { optimal, OPTIMAL_MAX_OPS, searchOptimal } from '../../src/plan/strategies/optimal.js';
 import type { Placement, SplitAxis } from '../../src/plan/types.js';
 import { validatePlan } from '../../src/plan/validate.js';
-import { randomDag } from './random-dag.js';
+import { familyLatenciesMs, randomDag } from './random-dag.js';
 
 function slice(model: string, start: number, count: number): Graph {
   const { graph } = loadModel(model);
@@ -113,15 +112,8 @@ describe('optimal', () => {
         validatePlan(plan, graph, device, cost, 'optimal');
         expect(plan.notes[0]).toMatch(/^optimal:/);
         const best = evaluatePlan(plan, graph, device, cost).latencyMs;
-        for (const s of ADAPTIVE_FAMILIES) {
-          let other;
-          try {
-            other = s.plan(graph, device, cost);
-          } catch {
-            continue;
-          }
-          const ms = evaluatePlan(other, graph, device, cost).latencyMs;
-          expect(best, `${graph.name} ${id} vs ${s.name}`).toBeLessThanOrEqual(ms * (1 + 1e-9));
+        for (const s of familyLatenciesMs(graph, device, cost)) {
+          expect(best, `${graph.name} ${id} vs ${s.name}`).toBeLessThanOrEqual(s.ms * (1 + 1e-9));
         }
       }
     }

@@ -6,6 +6,9 @@ import type { Processor } from '../../src/hardware/schema.js';
 import { splitProblem } from '../../src/plan/split-rules.js';
 import type { Placement, SplitAxis } from '../../src/plan/types.js';
 import { mulberry32 } from '../../src/random.js';
+import type { Device } from '../../src/hardware/schema.js';
+import { evaluatePlan } from '../../src/plan/evaluate.js';
+import { ADAPTIVE_FAMILIES } from '../../src/plan/strategies/adaptive.js';
 
 /** A seeded random DAG of same-shaped activations: convs, activations, pools and adds. */
 export function randomDag(seed: number, size: number): Graph {
@@ -90,4 +93,23 @@ export function randomPlacements(
     }
   }
   return placements;
+}
+
+/** evaluatePlan latency of every adaptive family's plan for `graph` (families that refuse it are skipped). */
+export function familyLatenciesMs(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+): { name: string; ms: number }[] {
+  const out: { name: string; ms: number }[] = [];
+  for (const s of ADAPTIVE_FAMILIES) {
+    let plan;
+    try {
+      plan = s.plan(graph, device, cost);
+    } catch {
+      continue;
+    }
+    out.push({ name: s.name, ms: evaluatePlan(plan, graph, device, cost).latencyMs });
+  }
+  return out;
 }
