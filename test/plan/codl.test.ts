@@ -63,12 +63,35 @@ function convChain(depth: number, channels = 16, size = 64): Graph {
 const allOn = (g: Graph, proc: string): Record<string, Placement> =>
   Object.fromEntries(g.nodes.map((n) => [n.id, { proc }]));
 
-/** Every node on `proc`, the ones it cannot run on cpu-big (the framework-fallback baseline). */
-function singleBaseline(g: Graph, d: Device, cost: CostModel, procId: string): Plan {
+/**
+ * Every node on `procId`, the ones it cannot run on the CPU cluster `fallbackId` (the
+ * framework-fallback baseline).
+ */
+function singleBaseline(g: Graph, d: Device, cost: CostModel, procId: string, fallbackId: string): Plan {
   const proc = d.processors.find((p) => p.id === procId)!;
   const placements: Record<string, Placement> = {};
-  for (const n of g.nodes) placements[n.id] = { proc: canRun(n, g, proc, cost) ? procId : 'cpu-big' };
+  for (const n of g.nodes) placements[n.id] = { proc: canRun(n, g, proc, cost) ? procId : fallbackId };
   return makePlan(g, d, procId, placements);
+}
+
+/** The CPU cluster that runs `g` fastest on its own (judged by evaluatePlan), and its latency. */
+function fastestCpu(g: Graph, d: Device, cost: CostModel): { id: string; ms: number } {
+  const runs = d.processors
+    .filter((p) => p.kind === 'cpu')
+    .map((p) => ({ id: p.id, ms: evaluatePlan(makePlan(g, d, p.id, allOn(g, p.id)), g, d, cost).latencyMs }));
+  return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+}
+
+/** CPU processors a plan computes on (whole or as split parts). */
+function cpusUsed(plan: Plan, d: Device): Set<string> {
+  const cpus = new Set(d.processors.filter((p) => p.kind === 'cpu').map((p) => p.id));
+  const used = new Set<string>();
+  for (const p of Object.values(plan.placements)) {
+    for (const proc of 'split' in p ? p.split.parts.map((q) => q.proc) : [p.proc]) {
+      if (cpus.has(proc)) used.add(proc);
+    }
+  }
+  return used;
 }
 
 function checkSplits(plan: Plan, g: Graph): number {
@@ -138,9 +161,25 @@ describe('codl', () => {
     const { device: d, cost } = deviceWithCost('sd855');
     const plan = codl.plan(g, d, cost);
     expect(checkSplits(plan, g)).toBeGreaterThan(0);
+    const cpu = fastestCpu(g, d, cost);
+    // The CPU side is the cluster that runs the model fastest (the three-core cluster on sd855).
+    expect(cpusUsed(plan, d)).toEqual(new Set([cpu.id]));
     const ms = evaluatePlan(plan, g, d, cost).latencyMs;
-    expect(ms).toBeLessThan(evaluatePlan(singleBaseline(g, d, cost, 'gpu'), g, d, cost).latencyMs);
-    expect(ms).toBeLessThan(evaluatePlan(singleBaseline(g, d, cost, 'cpu-big'), g, d, cost).latencyMs);
+    expect(ms).toBeLessThan(evaluatePlan(singleBaseline(g, d, cost, 'gpu', cpu.id), g, d, cost).latencyMs);
+    expect(ms).toBeLessThan(cpu.ms);
+  });
+
+  it('pairs the GPU with the CPU cluster predicted fastest on the model', () => {
+    // cpu-mid twice as fast as cpu-big: the split's CPU parts go to cpu-mid; without cpu-mid, cpu-big.
+    const midFaster: CostModel = {
+      ...fake,
+      opLatencyMs: (node, g, proc, ctx) =>
+        fake.opLatencyMs(node, g, proc, ctx) * (proc.id === 'cpu-mid' ? 0.5 : proc.kind === 'cpu' ? 1 : 0.5),
+    };
+    const g = convChain(4);
+    expect(cpusUsed(codl.plan(g, sd865, midFaster), sd865)).toEqual(new Set(['cpu-mid']));
+    const noMid = { processors: ['cpu-big', 'cpu-little', 'gpu'] };
+    expect(cpusUsed(codl.plan(g, sd865, midFaster, noMid), sd865)).toEqual(new Set(['cpu-big']));
   });
 
   it('falls back to the CPU without a usable GPU', () => {
@@ -165,28 +204,53 @@ describe('codl', () => {
     'mobilenetv2',
   ];
   const DEVICES = ['sd855', 'sd865', 'sd888'];
-  const table: { model: string; device: string; codl: number; ulayer: number; cpu: number; gpu: number }[] =
-    [];
+  // The CPU baseline is the CPU cluster that runs the model fastest alone (the three-core `cpu-mid`
+  // beats the one-core prime `cpu-big` on these devices), the cluster CoDL and μLayer pair the GPU with.
+  const table: {
+    model: string;
+    device: string;
+    codl: number;
+    ulayer: number;
+    cpu: number;
+    gpu: number;
+    fastestCpu: string;
+    codlCpus: Set<string>;
+    ulayerCpus: Set<string>;
+  }[] = [];
   for (const model of MODELS) {
     const { graph } = loadModel(`zoo:${model}`, { deploy: true });
     for (const id of DEVICES) {
       const { device: d, cost } = deviceWithCost(id);
       const ms = (p: Plan): number => evaluatePlan(p, graph, d, cost).latencyMs;
+      const cpu = fastestCpu(graph, d, cost);
+      const codlPlan = codl.plan(graph, d, cost);
+      const ulayerPlan = ulayer.plan(graph, d, cost);
       table.push({
         model,
         device: id,
-        codl: ms(codl.plan(graph, d, cost)),
-        ulayer: ms(ulayer.plan(graph, d, cost)),
-        cpu: ms(singleBaseline(graph, d, cost, 'cpu-big')),
-        gpu: ms(singleBaseline(graph, d, cost, 'gpu')),
+        codl: ms(codlPlan),
+        ulayer: ms(ulayerPlan),
+        cpu: cpu.ms,
+        gpu: ms(singleBaseline(graph, d, cost, 'gpu', cpu.id)),
+        fastestCpu: cpu.id,
+        codlCpus: cpusUsed(codlPlan, d),
+        ulayerCpus: cpusUsed(ulayerPlan, d),
       });
     }
   }
 
-  it('beats ulayer and the CPU, and is never worse than the GPU, on the CoDL model set', () => {
+  it('co-executes with the fastest CPU cluster, as ulayer does', () => {
+    for (const row of table) {
+      const where = `${row.model} on ${row.device}`;
+      for (const id of row.codlCpus) expect(id, where).toBe(row.fastestCpu);
+      expect(row.ulayerCpus, where).toEqual(new Set([row.fastestCpu]));
+    }
+  });
+
+  it('beats ulayer, and is never worse than the CPU or the GPU, on the CoDL model set', () => {
     for (const row of table) {
       expect(row.codl, `${row.model} on ${row.device}`).toBeLessThan(row.ulayer);
-      expect(row.codl, `${row.model} on ${row.device}`).toBeLessThan(row.cpu);
+      expect(row.codl, `${row.model} on ${row.device}`).toBeLessThanOrEqual(row.cpu + 1e-9);
       expect(row.codl, `${row.model} on ${row.device}`).toBeLessThanOrEqual(row.gpu + 1e-9);
     }
   });
@@ -196,7 +260,19 @@ describe('codl', () => {
   // Exchanging halo rows inside H chains (a fixed ~0.35 ms sync + transfer per windowed op and side)
   // kept them there; with CoDL's recompute of halos inside chains (evaluatePlan's recompute model)
   // the chain candidates beat the GPU again.
-  it('issue target: codl strictly beats both single processors everywhere', () => {
-    for (const row of table) expect(row.codl, `${row.model} on ${row.device}`).toBeLessThan(row.gpu);
+  //
+  // With the three-core cluster as the CPU side, MobileNetV2 on sd865 runs faster on the CPU alone
+  // (cpu-mid 7.78 ms, GPU 9.42 ms) than any co-execution: its layers are small and memory-bound, so
+  // every split's sync and transfer cost more than the GPU's share saves (one H chain at any CPU
+  // share is 8.4 ms or more). There CoDL keeps the CPU alone, as the previous test checks; on every
+  // other row it strictly beats both.
+  const CPU_ALONE_WINS = new Set(['mobilenetv2 on sd865']);
+  it('issue target: codl strictly beats both single processors (but where the CPU alone wins)', () => {
+    for (const row of table) {
+      const where = `${row.model} on ${row.device}`;
+      expect(row.codl, where).toBeLessThan(row.gpu);
+      if (CPU_ALONE_WINS.has(where)) expect(row.codl, where).toBeCloseTo(row.cpu, 9);
+      else expect(row.codl, where).toBeLessThan(row.cpu);
+    }
   });
 });

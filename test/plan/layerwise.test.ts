@@ -179,7 +179,7 @@ describe('layerwise', () => {
 
   for (const model of ['zoo:mobilenetv2', 'zoo:inceptionv3', 'pkg:ppocr-rec']) {
     it(`is never worse than the best single processor on ${model} (energy objective)`, () => {
-      const { graph } = loadModel(model);
+      const { graph } = loadModel(model, { exampleInputs: true });
       for (const d of listDevices()) {
         const cost = createCostModel(d);
         const opts = { objective: 'energy' as const };

@@ -205,7 +205,7 @@ describe('on real models with the real cost model', () => {
   const strategies: Strategy[] = [cpu, gpu, npu, bestSingle, layerwise, heft];
   for (const model of ['zoo:mobilenetv2', 'zoo:inceptionv3', 'pkg:ppocr-rec']) {
     it(`every strategy's plan for ${model} validates on every catalog device`, () => {
-      const { graph } = loadModel(model);
+      const { graph } = loadModel(model, { exampleInputs: true });
       for (const d of listDevices()) {
         const cost = createCostModel(d);
         const best = rankSingles(graph, d, cost)[0].score;

@@ -2,7 +2,7 @@
 // Co-execution for Deep Learning Inference on Mobile Devices", MobiSys 2022.
 //
 // What is reproduced: per operator a choice among CPU only, GPU only, an H (output rows) split and an
-// OC (output channels) split between the CPU big cluster and the GPU — hybrid-dimension partitioning —
+// OC (output channels) split between a CPU cluster and the GPU — hybrid-dimension partitioning —
 // with the CPU share from the latency predictor (the cost model): the share f that balances
 // t_cpu(f) = t_gpu(1 − f), found by bisection. Operator chains: consecutive H-split operators share
 // one ratio, so each processor keeps its rows from one operator to the next, and the halo rows a
@@ -22,14 +22,17 @@
 // per op (each op is charged recomputing its own halo rows of its producer, at the producer part's
 // latency per row), not the overlap growing along the chain as in CoDL; chain ratios are balanced on
 // compute alone, without the recompute;
-// (4) one CPU cluster (`cpu-big`, see splitPair); CoDL's hybrid-type data sharing is the cost model's
-// default per-processor dtypes (fp32 CPU, fp16 GPU) with one conversion pass per transfer.
+// (4) one CPU cluster: CoDL co-executes with the CPU's big cores, which phones split into clusters (a
+// prime core `cpu-big`, three performance cores `cpu-mid`); the planner pairs the GPU with the cluster
+// the cost model predicts runs the model fastest (splitPairFor), not both clusters at once; CoDL's
+// hybrid-type data sharing is the cost model's default per-processor dtypes (fp32 CPU, fp16 GPU) with
+// one conversion pass per transfer.
 import type { CostModel, RunContext } from '../../cost/types.js';
 import { dependencies, nodeInputs, topologicalOrder } from '../../graph/dag.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { evaluatePlan, homeProcessor, latencyBelow } from '../evaluate.js';
-import { canRun, makePlan, usableProcessors } from '../make-plan.js';
+import { makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem, windowHalo, type Halo } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
 import { nodeClasses } from '../node-classes.js';
@@ -43,7 +46,7 @@ import {
   throughputShare,
   aloneParts,
   concurrentParts,
-  splitPair,
+  splitPairFor,
   type Region,
 } from './split-helpers.js';
 
@@ -93,20 +96,35 @@ export interface CoExecution {
   single?: { plan: Plan; proc: string };
 }
 
+/** The DP's result with what the chain check reuses: per graph node (not position) its whole-op times. */
+interface CoExecutionInternals extends CoExecution {
+  cpu: Processor;
+  gpu: Processor | undefined;
+  /**
+   * Per graph node index: CPU and GPU whole-op latencies when both processors run it and it can be
+   * split by rows (a chain member), else undefined.
+   */
+  chainable: ({ cpuMs: number; gpuMs: number } | undefined)[];
+}
+
 export const codl: Strategy = {
   name: 'codl',
   cites: CITES,
   plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
     const base: RunContext = planContext(opts);
-    const { plan, single } = coExecutionPlan(graph, device, cost, opts);
+    const co = coExecution(graph, device, cost, opts);
+    const { plan, single } = co;
     // CoDL never does worse than its own single-processor candidate.
     if (!single) return plan;
     const ctx = { context: base, trace: false };
     const coMs = evaluatePlan(plan, graph, device, cost, ctx).latencyMs;
-    const singleMs = evaluatePlan(single.plan, graph, device, cost, ctx).latencyMs;
+    // The DP often keeps everything on the single processor: then the two plans are one.
+    const singleMs = samePlacements(plan, single.plan)
+      ? coMs
+      : evaluatePlan(single.plan, graph, device, cost, ctx).latencyMs;
     // CoDL's operator chains share one ratio; the DP looks one op back, so also try the plain chain
-    // where every H-splittable op runs at the same CPU share (a few shares, each judged in full).
-    const chain = bestUniformChain(graph, device, cost, opts, single.plan, ctx, Math.min(coMs, singleMs));
+    // where every H-splittable op runs at the same CPU share (judged in full, with an early exit).
+    const chain = uniformChain(graph, device, cost, co, single.plan, ctx, Math.min(coMs, singleMs));
     if (chain && chain.ms < Math.min(coMs, singleMs)) {
       chain.plan.notes.push(
         `one H chain at CPU share ${chain.share} predicted ${chain.ms.toFixed(2)} ms, ` +
@@ -132,14 +150,23 @@ export function coExecutionPlan(
   cost: CostModel,
   opts: PlanOptions = {},
 ): CoExecution {
-  const { cpu, gpu } = splitPair(device, opts);
+  const { plan, estimateMs, single } = coExecution(graph, device, cost, opts);
+  return single ? { plan, estimateMs, single } : { plan, estimateMs };
+}
+
+function coExecution(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  opts: PlanOptions = {},
+): CoExecutionInternals {
+  const { cpu, gpu } = splitPairFor(graph, device, cost, opts);
   const base: RunContext = planContext(opts);
   const layout = graphLayout(graph);
   const order = layout.order;
   const nodes = order.map((i) => graph.nodes[i]);
   const n = nodes.length;
   const home = homeProcessor(device);
-  const outputs = new Set(graph.outputs);
 
   // Latency options per operator and partition, costed once.
   // Nodes the cost model cannot tell apart get the same options (node-classes.ts): cost one per class.
@@ -204,7 +231,6 @@ export function coExecutionPlan(
     }
   }
   const regionCount = regionIds.size;
-  const moveClass = moveClasses(graph);
   /** Arrival times (CPU, GPU) per key, as indices into `arrivals`. */
   const arrivalAt = new Map<number, number>();
   const arrivals: number[] = [];
@@ -234,15 +260,63 @@ export function coExecutionPlan(
   const outSpan = new Float64Array(MODES);
   const outDone = new Uint8Array(MODES);
 
+  /**
+   * Prices input x of the operator at position k under (producer partition pm, own partition m) into
+   * table[at..at+3] as evaluatePlan prices it: CPU and GPU arrival, and halo recompute per side.
+   * (Its own function: the DP loop stays small, which lets the engine optimise it early.)
+   */
+  const priceSlot = (k: number, x: number, pm: number, m: Mode, at: number): void => {
+    const opt = options[k][m];
+    const p = layout.producerAt[k][x];
+    const tensor = layout.inputs[k][x].tensor;
+    const isData = layout.isData[k][x] === 1;
+    const held = p < 0 ? homeRegions : heldOf[p][pm as Mode];
+    const hProducer = pm === HSPLIT ? options[p][HSPLIT] : undefined;
+    let cpuAt = 0;
+    let gpuAt = 0;
+    let cpuMore = 0;
+    let gpuMore = 0;
+    if (isData && layout.halo[k] && m === HSPLIT && hProducer) {
+      // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
+      const core = needsOf[k][m];
+      const wide = dataNeedsOf[k][m];
+      if (opt.cpuMs > 0) {
+        const r = haloArrival(pricer, tensor, held, core, wide, cpu.id, hProducer.cpuMs);
+        cpuAt = r.readyMs;
+        cpuMore = r.extraMs;
+      }
+      if (gpu && opt.gpuMs > 0) {
+        const r = haloArrival(pricer, tensor, held, core, wide, gpu.id, hProducer.gpuMs);
+        gpuAt = r.readyMs;
+        gpuMore = r.extraMs;
+      }
+    } else {
+      const needs = isData ? dataNeedsOf[k][m] : needsOf[k][m];
+      const sides = (opt.cpuMs > 0 ? 1 : 0) + (gpu && opt.gpuMs > 0 ? 2 : 0);
+      const heldId = p < 0 ? homeId : heldIds[p * MODES + pm];
+      const needsId = (isData ? dataNeedsIds : needsIds)[k * MODES + m];
+      const key = ((layout.inputClass[k][x] * regionCount + heldId) * regionCount + needsId) * 4 + sides;
+      const hit = arrivalAt.get(key);
+      if (hit !== undefined) {
+        cpuAt = arrivals[hit];
+        gpuAt = arrivals[hit + 1];
+      } else {
+        if (opt.cpuMs > 0) cpuAt = pricer.arrivalMs(tensor, held, needs, cpu.id);
+        if (gpu && opt.gpuMs > 0) gpuAt = pricer.arrivalMs(tensor, held, needs, gpu.id);
+        arrivalAt.set(key, arrivals.length);
+        arrivals.push(cpuAt, gpuAt);
+      }
+    }
+    table[at] = cpuAt;
+    table[at + 1] = gpuAt;
+    table[at + 2] = cpuMore;
+    table[at + 3] = gpuMore;
+  };
+
   for (let k = 0; k < n; k++) {
-    const node = nodes[k];
-    const inputs = layout.inputs[k];
-    const nsrc = inputs.length;
+    const nsrc = layout.inputs[k].length;
     // Producer positions (-1: a graph input).
     const producerAt = layout.producerAt[k];
-    const isData = inputs.map(({ tensor }) => tensor.name === node.inputs[0]);
-    const inputClass = inputs.map(({ tensor }) => moveClass.of(tensor));
-    const halo = windowHalo(node, graph, 'H');
     const slots = nsrc * PRODUCER_SLOTS * MODES;
     if (filled.length < slots) {
       filled = new Uint8Array(slots);
@@ -254,15 +328,9 @@ export function coExecutionPlan(
       modeOk[m] = Number.isFinite(optK[m].cpuMs) && Number.isFinite(optK[m].gpuMs) ? 1 : 0;
     }
     // Graph outputs go back to the app's CPU.
-    const outTensors: TensorInfo[] = [];
-    for (const out of node.outputs) {
-      const t = outputs.has(out) ? graph.tensors.get(out) : undefined;
-      if (t) outTensors.push(t);
-    }
+    const outTensors = layout.outTensors[k];
     outDone.fill(0);
     const heldK = heldOf[k];
-    const needsK = needsOf[k];
-    const dataNeedsK = dataNeedsOf[k];
 
     for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
       const s = prev;
@@ -284,51 +352,9 @@ export function coExecutionPlan(
           const slot = (x * PRODUCER_SLOTS + pm + 1) * MODES + m;
           const at = slot * 4;
           if (filled[slot] === 0) {
-            // Priced as evaluatePlan prices it, once per slot.
+            // Priced once per slot.
             filled[slot] = 1;
-            const p = producerAt[x];
-            const tensor = inputs[x].tensor;
-            const held = p < 0 ? homeRegions : heldOf[p][pm as Mode];
-            const hProducer = pm === HSPLIT ? options[p][HSPLIT] : undefined;
-            let cpuAt = 0;
-            let gpuAt = 0;
-            let cpuMore = 0;
-            let gpuMore = 0;
-            if (isData[x] && halo && m === HSPLIT && hProducer) {
-              // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
-              const core = needsK[m];
-              const wide = dataNeedsK[m];
-              if (opt.cpuMs > 0) {
-                const r = haloArrival(pricer, tensor, held, core, wide, cpu.id, hProducer.cpuMs);
-                cpuAt = r.readyMs;
-                cpuMore = r.extraMs;
-              }
-              if (gpu && opt.gpuMs > 0) {
-                const r = haloArrival(pricer, tensor, held, core, wide, gpu.id, hProducer.gpuMs);
-                gpuAt = r.readyMs;
-                gpuMore = r.extraMs;
-              }
-            } else {
-              const needs = isData[x] ? dataNeedsK[m] : needsK[m];
-              const sides = (opt.cpuMs > 0 ? 1 : 0) + (gpu && opt.gpuMs > 0 ? 2 : 0);
-              const heldId = p < 0 ? homeId : heldIds[p * MODES + pm];
-              const needsId = (isData[x] ? dataNeedsIds : needsIds)[k * MODES + m];
-              const key = ((inputClass[x] * regionCount + heldId) * regionCount + needsId) * 4 + sides;
-              const hit = arrivalAt.get(key);
-              if (hit !== undefined) {
-                cpuAt = arrivals[hit];
-                gpuAt = arrivals[hit + 1];
-              } else {
-                if (opt.cpuMs > 0) cpuAt = pricer.arrivalMs(tensor, held, needs, cpu.id);
-                if (gpu && opt.gpuMs > 0) gpuAt = pricer.arrivalMs(tensor, held, needs, gpu.id);
-                arrivalAt.set(key, arrivals.length);
-                arrivals.push(cpuAt, gpuAt);
-              }
-            }
-            table[at] = cpuAt;
-            table[at + 1] = gpuAt;
-            table[at + 2] = cpuMore;
-            table[at + 3] = gpuMore;
+            priceSlot(k, x, pm, m, at);
           }
           cpuReady = Math.max(cpuReady, table[at]);
           gpuReady = Math.max(gpuReady, table[at + 1]);
@@ -401,6 +427,7 @@ export function coExecutionPlan(
   const chains = countChains(nodes, placements);
   const notes: string[] = [];
   if (!gpu) notes.push(`no usable GPU on ${device.id}: every operator runs on ${cpu.id}`);
+  if (gpu) notes.push(`CPU side ${cpu.id} (the CPU cluster predicted fastest on this model)`);
   notes.push(
     `partitions: ${MODE_NAMES.map((name, m) => `${name} ${counts[m]}`).join(', ')}; ` +
       `${chains.count} H chains (longest ${chains.longest} operators)`,
@@ -408,7 +435,28 @@ export function coExecutionPlan(
   if (unrunnable > 0) notes.push(`${unrunnable} operators run on neither ${cpu.id} nor the GPU`);
   const plan = makePlan(graph, device, 'codl', placements, { objective: opts.objective ?? 'latency', notes });
   const single = fasterSingle(graph, device, cost, nodes, options, cpu, gpu, opts);
-  return single ? { plan, estimateMs, single } : { plan, estimateMs };
+  // Chain members for the uniform-chain check, from the options (no second round of cost-model calls).
+  const chainable = new Array<{ cpuMs: number; gpuMs: number } | undefined>(graph.nodes.length);
+  order.forEach((i, k) => {
+    const o = options[k];
+    chainable[i] =
+      gpu && o[HSPLIT] !== INFEASIBLE && Number.isFinite(o[CPU].cpuMs) && Number.isFinite(o[GPU].gpuMs)
+        ? { cpuMs: o[CPU].cpuMs, gpuMs: o[GPU].gpuMs }
+        : undefined;
+  });
+  const out: CoExecutionInternals = { plan, estimateMs, cpu, gpu, chainable };
+  if (single) out.single = single;
+  return out;
+}
+
+/** Whether two plans of one graph place every node the same way (whole-node placements only). */
+function samePlacements(a: Plan, b: Plan): boolean {
+  for (const [id, p] of Object.entries(a.placements)) {
+    const q = b.placements[id];
+    if (!('proc' in p) || !q || !('proc' in q) || p.proc !== q.proc || p.computeDType !== q.computeDType)
+      return false;
+  }
+  return Object.keys(a.placements).length === Object.keys(b.placements).length;
 }
 
 function costOptions(
@@ -433,7 +481,8 @@ function costOptions(
     const parts = (f: number): { cpuMs: number; gpuMs: number } =>
       aloneParts(node, graph, cpu, gpu, cost, base, 'OC', f);
     const f = balanceShare(parts, axisLength(node, graph, 'OC'), throughputShare(cpuMs, gpuMs));
-    out[OCSPLIT] = { ...concurrentParts(node, graph, cpu, gpu, cost, base, 'OC', f), fCpu: f };
+    const t = concurrentParts(node, graph, cpu, gpu, cost, base, 'OC', f);
+    out[OCSPLIT] = { cpuMs: t.cpuMs, gpuMs: t.gpuMs, fCpu: f };
   }
   // H options are filled per chain (chainRatios): a marker that H is possible.
   if (splitProblem(node, graph, 'H', 2) === undefined) out[HSPLIT] = { cpuMs: 0, gpuMs: 0, fCpu: -1 };
@@ -673,6 +722,14 @@ interface Layout {
   inputs: { tensor: TensorInfo; producer: number | undefined }[][];
   /** Position of each input's producer (-1: a graph input). */
   producerAt: Int32Array[];
+  /** Per input, 1 when it is the operator's data input (input 0, the one a window reads with halo). */
+  isData: Uint8Array[];
+  /** Per input, its move class (moveClasses). */
+  inputClass: Int32Array[];
+  /** The operator's H halo (windowHalo), per position. */
+  halo: (Halo | undefined)[];
+  /** The operator's outputs that are graph outputs (they go back to the app's CPU), per position. */
+  outTensors: TensorInfo[][];
 }
 
 const layoutCache = new WeakMap<Graph, Layout>();
@@ -689,7 +746,26 @@ function graphLayout(graph: Graph): Layout {
           ins.map(({ producer }) => (producer === undefined ? -1 : (positionOf.get(producer) ?? 0))),
         ),
     );
-    layoutCache.set(graph, (layout = { order, inputs, producerAt }));
+    const moveClass = moveClasses(graph);
+    const outputs = new Set(graph.outputs);
+    const nodes = order.map((i) => graph.nodes[i]);
+    layout = {
+      order,
+      inputs,
+      producerAt,
+      isData: inputs.map(
+        (ins, k) => new Uint8Array(ins.map(({ tensor }) => (tensor.name === nodes[k].inputs[0] ? 1 : 0))),
+      ),
+      inputClass: inputs.map((ins) => new Int32Array(ins.map(({ tensor }) => moveClass.of(tensor)))),
+      halo: nodes.map((node) => windowHalo(node, graph, 'H')),
+      outTensors: nodes.map((node) =>
+        node.outputs.flatMap((out) => {
+          const t = outputs.has(out) ? graph.tensors.get(out) : undefined;
+          return t ? [t] : [];
+        }),
+      ),
+    };
+    layoutCache.set(graph, layout);
   }
   return layout;
 }
@@ -806,41 +882,28 @@ function fasterSingle(
  * end transfers and contention); it is judged by evaluatePlan's rules, and dropped as soon as it
  * cannot beat `limitMs` (the better of the DP's plan and the single processor).
  */
-function bestUniformChain(
+function uniformChain(
   graph: Graph,
   device: Device,
   cost: CostModel,
-  opts: PlanOptions,
+  co: CoExecutionInternals,
   single: Plan,
   ctx: { context: RunContext; trace: boolean },
   limitMs: number,
 ): { plan: Plan; ms: number; share: number } | undefined {
-  const { cpu, gpu } = splitPair(device, opts);
+  const { cpu, gpu, chainable } = co;
   if (!gpu) return undefined;
-  // Per node class (same op, attributes and shapes): whether it joins the chain, and its time per side.
-  const { classOf, representative } = nodeClasses(graph);
-  const perClass = representative.map((i) => {
-    const n = graph.nodes[i];
-    const joins =
-      canRun(n, graph, cpu, cost) && canRun(n, graph, gpu, cost) && !splitProblem(n, graph, 'H', 2);
-    return joins
-      ? {
-          cpuMs: cost.opLatencyMs(n, graph, cpu, ctx.context),
-          gpuMs: cost.opLatencyMs(n, graph, gpu, ctx.context),
-        }
-      : undefined;
-  });
-  const splittable = graph.nodes.filter((_, i) => perClass[classOf[i]] !== undefined);
+  // Chain members (both processors run them, splittable by rows) and their whole-op times per side.
+  const splittable = graph.nodes.filter((_, i) => chainable[i] !== undefined);
   if (splittable.length === 0) return undefined;
   let cpuMs = 0;
   let gpuMs = 0;
-  graph.nodes.forEach((_, i) => {
-    const c = perClass[classOf[i]];
+  for (const c of chainable) {
     if (c) {
       cpuMs += c.cpuMs;
       gpuMs += c.gpuMs;
     }
-  });
+  }
   // Equal finish times would give share · cpuMs = (1 − share) · gpuMs; the chain's end transfers and
   // the two sides' DRAM contention make the best share smaller, and half the balanced share is where
   // it lands on the CoDL model set (one evaluation keeps codl within its planning-time budget).

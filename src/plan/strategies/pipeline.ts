@@ -21,7 +21,9 @@
 //  - While searching, a tensor crossing into a stage is assumed to come from the previous stage's
 //    processor (true for a chain; for a skip connection from further back the transfer cost may
 //    differ). The chosen plan is then measured with pipelineThroughput, and a single-processor plan
-//    is returned instead if it turns out faster, so the result never loses to the best single one.
+//    — including an accelerator's plan with the framework's CPU fallback, which one stage per
+//    processor cannot express — is returned instead if it turns out faster, so the result never
+//    loses to the best single one.
 //  - Pipe-it's per-layer regression predictor is replaced by the project's cost model.
 import type { CostModel, RunContext } from '../../cost/types.js';
 import { HeteroError } from '../../errors.js';
@@ -34,6 +36,7 @@ import { pipelineThroughput, type PipelineThroughput } from '../throughput.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
 import { latencyLookup } from '../node-classes.js';
 import { planContext } from './chains.js';
+import { frameworkFallbackPlan } from './single.js';
 
 /** Relative precision of the period search; the final plan is measured exactly anyway. */
 const SEARCH_PRECISION = 1e-3;
@@ -354,6 +357,19 @@ function plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions =
     candidates.push({ plan: single, tp });
     if (!bestSingle || tp.periodMs < bestSingle.tp.periodMs) bestSingle = { proc: p.id, tp };
   });
+  // An accelerator that cannot run every op still serves a stream well through its framework's CPU
+  // fallback (frames one at a time): that is what a user would get from the delegate alone.
+  procs.forEach((p, index) => {
+    if (p.kind === 'cpu' || problem.latencyMs[index].every(Number.isFinite)) return;
+    if (!problem.latencyMs[index].some(Number.isFinite)) return;
+    const delegated = frameworkFallbackPlan(graph, device, cost, p, 'pipeline', opts);
+    delegated.objective = 'throughput';
+    const tp = pipelineThroughput(delegated, graph, device, cost, evalOpts);
+    candidates.push({ plan: delegated, tp });
+    if (!bestSingle || tp.periodMs < bestSingle.tp.periodMs) {
+      bestSingle = { proc: `${p.id} with CPU fallback`, tp };
+    }
+  });
   const chosen = candidates.reduce((a, b) => (b.tp.periodMs < a.tp.periodMs - 1e-9 ? b : a));
   const result = chosen.plan;
   const tp = chosen.tp;
@@ -361,11 +377,13 @@ function plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions =
     const proc = placementProc(result.placements[ids[0]]);
     return `stage ${s + 1} on ${proc}: ${ids.length} nodes, ${tp.stageMs[s].toFixed(2)} ms`;
   });
+  const delegatedNotes = result.stages ? [] : result.notes.filter((n) => /fall/i.test(n));
   result.notes = [
     `pipelined into ${result.stages?.length ?? 0} stage(s): period ${tp.periodMs.toFixed(2)} ms ` +
       `(${tp.throughputPerS.toFixed(1)} frames/s); one frame through the empty pipeline ` +
       `${tp.latencyMs.toFixed(2)} ms, ${tp.steadyLatencyMs.toFixed(2)} ms in flight at full rate`,
     ...stageNotes,
+    ...delegatedNotes,
   ];
   if (bestSingle) {
     result.notes.push(

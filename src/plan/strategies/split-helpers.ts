@@ -8,6 +8,7 @@ import { usableProcessors } from '../make-plan.js';
 import { splitTrafficBytes } from '../split-rules.js';
 import type { PlanOptions, SplitAxis } from '../types.js';
 import { shareOf } from '../evaluate.js';
+import { latencyTable, planContext } from './chains.js';
 
 /** The CPU cluster and GPU a split strategy divides work between (both papers pair exactly these). */
 export interface SplitPair {
@@ -17,8 +18,9 @@ export interface SplitPair {
 }
 
 /**
- * The CPU big cluster and the GPU. `cpu-big` when usable (the papers' "big cores"), else the usable
+ * The CPU big cluster and the GPU, without looking at a model. `cpu-big` when usable, else the usable
  * CPU with the highest fp32 peak; the first usable GPU. Throws nothing: a device always has a CPU.
+ * Split strategies use splitPairFor, which picks the CPU cluster for the model.
  */
 export function splitPair(device: Device, opts: PlanOptions = {}): SplitPair {
   const usable = usableProcessors(device, opts);
@@ -30,6 +32,42 @@ export function splitPair(device: Device, opts: PlanOptions = {}): SplitPair {
     fallbackCpu;
   const gpu = usable.find((p) => p.kind === 'gpu');
   return gpu ? { cpu, gpu } : { cpu };
+}
+
+/**
+ * The CPU cluster a split strategy pairs with the GPU for `graph`: the usable CPU cluster that the
+ * cost model predicts runs the model fastest on its own (fewest operators it cannot run, then the
+ * least summed operator latency under the plan's context). μLayer and CoDL co-execute with the CPU's
+ * big cores; phones split those into clusters (often one prime core `cpu-big` beside three
+ * performance cores `cpu-mid`), and the stronger cluster is the one the papers' CPU side stands for.
+ * Ties keep splitPair's choice.
+ */
+export function splitPairFor(
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  opts: PlanOptions = {},
+): SplitPair {
+  const pair = splitPair(device, opts);
+  const cpus = usableProcessors(device, opts).filter((p) => p.kind === 'cpu');
+  if (cpus.length < 2) return pair;
+  const rows = latencyTable(graph, cpus, cost, planContext(opts));
+  const score = rows.map((row) => {
+    let unrunnable = 0;
+    let totalMs = 0;
+    for (const ms of row) {
+      if (Number.isFinite(ms)) totalMs += ms;
+      else unrunnable++;
+    }
+    return { unrunnable, totalMs };
+  });
+  let best = cpus.indexOf(pair.cpu);
+  if (best < 0) return pair;
+  score.forEach((sc, i) => {
+    const b = score[best];
+    if (sc.unrunnable < b.unrunnable || (sc.unrunnable === b.unrunnable && sc.totalMs < b.totalMs)) best = i;
+  });
+  return pair.gpu ? { cpu: cpus[best], gpu: pair.gpu } : { cpu: cpus[best] };
 }
 
 /** The context of one part: `fraction` of the node along `axis` (none = the whole node). */

@@ -2,8 +2,8 @@
 // Cooperative Single-Layer Acceleration and Processor-Friendly Quantization", EuroSys 2019.
 //
 // What is reproduced: every splittable layer (Conv, Gemm/MatMul) is divided channel-wise (OC: each
-// processor computes a slice of the output channels from the whole input) between the CPU big cluster
-// and the GPU, the CPU taking f_cpu = t_gpu / (t_cpu + t_gpu) — the throughput ratio of the two
+// processor computes a slice of the output channels from the whole input) between the CPU's big
+// cores and the GPU, the CPU taking f_cpu = t_gpu / (t_cpu + t_gpu) — the throughput ratio of the two
 // processors on that layer, from the cost model's whole-layer latencies — rounded to whole channels.
 // Layers that cannot be split run on the processor that is faster for them. Faithful to the method's
 // weakness: it splits every layer regardless of its size, so it pays a synchronisation and an exchange
@@ -14,7 +14,9 @@
 // type and size); (2) μLayer's branch distribution (whole Inception branches per processor) is left to
 // the `heft` strategy; (3) quantization changes only the compute dtype the cost model prices — the
 // accuracy effect is not modelled, and transfers are priced between the processors' default dtypes
-// (one conversion pass either way), not from int8; (4) one CPU cluster (`cpu-big`, see splitPair).
+// (one conversion pass either way), not from int8; (4) one CPU cluster: phones split the big cores
+// into clusters (prime `cpu-big`, performance `cpu-mid`); the GPU is paired with the cluster the cost
+// model predicts runs the model fastest (splitPairFor), not both at once.
 import type { CostModel, RunContext } from '../../cost/types.js';
 import type { DType, Graph, Node } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
@@ -22,7 +24,7 @@ import { makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
 import { planContext } from './chains.js';
-import { axisLength, granular, latencyOn, partContext, splitPair } from './split-helpers.js';
+import { axisLength, granular, latencyOn, partContext, splitPairFor } from './split-helpers.js';
 
 export interface ULayerOptions {
   /** Processor-friendly quantization: CPU parts in int8, GPU parts in fp16. Default false. */
@@ -53,7 +55,7 @@ export function createULayer(options: ULayerOptions = {}): Strategy {
     name: 'ulayer',
     cites: CITES,
     plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
-      const { cpu, gpu } = splitPair(device, opts);
+      const { cpu, gpu } = splitPairFor(graph, device, cost, opts);
       const base: RunContext = planContext(opts);
       const others = usableProcessors(device, opts);
       const placements: Record<string, Placement> = {};
