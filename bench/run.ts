@@ -3,8 +3,9 @@
 import { benchCost } from './cost.bench.js';
 import { benchImport } from './import.bench.js';
 import { benchPlan } from './plan.bench.js';
+import { benchSim } from './sim.bench.js';
 
-const results = [await benchImport(), await benchCost(), ...(await benchPlan())];
+const results = [await benchImport(), await benchCost(), ...(await benchPlan()), ...(await benchSim())];
 let failed = 0;
 for (const r of results) {
   console.log(`${r.ok ? 'PASS' : 'MISS'}  ${r.name}: ${r.detail}`);

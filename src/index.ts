@@ -88,3 +88,27 @@ export {
 } from './plan/strategies/index.js';
 export { planMulti, bandSchedule } from './plan/strategies/band.js';
 export { renderGanttSvg } from './report/gantt.js';
+
+// Simulation: plans through time under workloads and device conditions.
+export * from './sim/index.js';
+
+// Studies: specs, the parallel resumable runner, the results database and the report.
+export {
+  parseStudySpec,
+  readStudySpec,
+  resolveStudy,
+  StudySpecSchema,
+  type StudySpec,
+  type ResolvedStudy,
+} from './study/spec.js';
+export { loadStudy, studyVocabulary } from './study/load.js';
+export { expandCells, planKeysOf, type Cell, type CellParams, type PlanKey } from './study/cells.js';
+export { runStudy, RESULTS_FILE, type RunStudyOptions, type StudyRunSummary } from './study/runner.js';
+export { runCell } from './study/run-cell.js';
+export { ResultStore, type QueryRow, type QueryValue } from './study/store.js';
+export type { CellRow, CellOutcome, CellStatus } from './study/row.js';
+export { DEFAULT_STUDY_YAML } from './study/default-study.js';
+export { buildStudyReport, writeStudyReport, type StudyReport } from './report/study-report.js';
+export { computeFindings, findingText, type Finding } from './report/findings.js';
+export { renderVegaLiteSvg } from './report/vega-svg.js';
+

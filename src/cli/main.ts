@@ -9,6 +9,9 @@ import { registerPlan } from './plan.js';
 import { registerProfile } from './profile.js';
 import { registerTour } from './tour.js';
 import { registerValidate } from './validate.js';
+import { registerResults } from './results.js';
+import { registerStudy } from './study.js';
+import { registerSimulate } from './simulate.js';
 
 export async function main(
   argv: string[],
@@ -30,6 +33,9 @@ export async function main(
   registerProfile(program, out);
   registerCalibrate(program, out);
   registerValidate(program, out);
+  registerStudy(program, out);
+  registerResults(program, out);
+  registerSimulate(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
