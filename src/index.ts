@@ -111,4 +111,3 @@ export { DEFAULT_STUDY_YAML } from './study/default-study.js';
 export { buildStudyReport, writeStudyReport, type StudyReport } from './report/study-report.js';
 export { computeFindings, findingText, type Finding } from './report/findings.js';
 export { renderVegaLiteSvg } from './report/vega-svg.js';
-

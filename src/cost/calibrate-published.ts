@@ -3,9 +3,12 @@
 //
 // What is fitted, per (device, processor) with data: at most three multipliers on the catalog-default
 // parameters of createCostModel —
-//   conv     × the efficiency curves of conv and depthwise-conv (what CNNs spend their time in),
-//   other    × the curves of every other category (matmul, element-wise, pooling, normalization…:
-//              transformer layers on an NPU, the glue between convs),
+//   conv     × the efficiency curves of conv, depthwise-conv and matmul (what CNNs spend their time
+//              in; MatMul/FullyConnected run on the same GEMM micro-kernels as convs in XNNPACK, ruy
+//              and the GPU delegates, and the published points — almost all CNNs — cannot see a
+//              separate matmul factor, so it follows conv rather than the glue),
+//   other    × the curves of every other category (element-wise, pooling, normalization…: the glue
+//              between convs),
 //   dispatch × dispatchUs (per-kernel launch cost; an NPU that runs a whole compiled graph per launch
 //              has a far smaller per-op share than the catalog's per-kernel figure).
 // How many are free depends on the processor and its number of training points n:
@@ -72,8 +75,14 @@ export const PHONE_CALIBRATION_FILES: Readonly<Record<string, unknown>> = {
 export type Multiplier = 'conv' | 'other' | 'dispatch';
 export type Multipliers = Record<Multiplier, number>;
 
-/** Categories under the `conv` multiplier; every other category is under `other`. */
-export const CONV_CATEGORIES: ReadonlySet<OpCategory> = new Set<OpCategory>(['conv', 'depthwise-conv']);
+/** Categories under the `conv` multiplier (GEMM-class work); every other category is under `other`. */
+export const CONV_CATEGORIES: ReadonlySet<OpCategory> = new Set<OpCategory>([
+  'conv',
+  'depthwise-conv',
+  'matmul',
+]);
+/** Op types of the GEMM class (opEfficiency keys start with one of these): under `conv` too. */
+const GEMM_OPS = /^(Conv|ConvTranspose|MatMul|Gemm|FusedMatMul|MatMul\w*)(:|$)/;
 
 /** Ridge weight on (ln multiplier)²: small against a 10% misfit (ln 1.1² ≈ 0.009 per point). */
 export const REG_WEIGHT = 1e-3;
@@ -146,7 +155,7 @@ export function applyMultipliers(base: ProcessorCostParams, m: Multipliers): Pro
   if (base.opEfficiency) {
     out.opEfficiency = {};
     for (const [op, curve] of Object.entries(base.opEfficiency))
-      out.opEfficiency[op] = scaleCurve(curve, m.other);
+      out.opEfficiency[op] = scaleCurve(curve, GEMM_OPS.test(op) ? m.conv : m.other);
   }
   return out;
 }
