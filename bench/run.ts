@@ -4,8 +4,15 @@ import { benchCost } from './cost.bench.js';
 import { benchImport } from './import.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchSim } from './sim.bench.js';
+import { benchExecutor } from './executor.bench.js';
 
-const results = [await benchImport(), await benchCost(), ...(await benchPlan()), ...(await benchSim())];
+const results = [
+  await benchImport(),
+  await benchCost(),
+  ...(await benchPlan()),
+  ...(await benchSim()),
+  ...(await benchExecutor()),
+];
 let failed = 0;
 for (const r of results) {
   console.log(`${r.ok ? 'PASS' : 'MISS'}  ${r.name}: ${r.detail}`);

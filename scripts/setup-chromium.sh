@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Debian's Chromium for the browser runtime and the report test (driven by playwright-core with
-# executablePath /usr/bin/chromium). Idempotent: does nothing when it is already installed.
+# Installs Debian's Chromium for the browser executor (hetero run --backend browser) when it is
+# missing. Idempotent and quiet: does nothing when /usr/bin/chromium (or $HETERO_CHROMIUM) exists.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+target="${HETERO_CHROMIUM:-/usr/bin/chromium}"
+if [ -x "$target" ]; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "setup-chromium: /usr/bin/chromium is missing; run as root: apt-get install chromium" >&2
-  exit 1
-fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq chromium > /dev/null
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq chromium >/dev/null

@@ -111,3 +111,19 @@ export { DEFAULT_STUDY_YAML } from './study/default-study.js';
 export { buildStudyReport, writeStudyReport, type StudyReport } from './report/study-report.js';
 export { computeFindings, findingText, type Finding } from './report/findings.js';
 export { renderVegaLiteSvg } from './report/vega-svg.js';
+
+// Execution: plans run for real on onnxruntime-node (worker threads) and onnxruntime-web (Chromium).
+export {
+  executePlan,
+  checkPlanForExecution,
+  type ExecuteOptions,
+  type ExecutionResult,
+} from './runtime/execute.js';
+export { splitPlan, partitionBytes, type SplitModel, type SubModel } from './runtime/submodel.js';
+export { partitionPlan, type Partition, type PartitionedPlan } from './runtime/partition.js';
+export { executeInBrowser, type BrowserOptions, type BrowserProvider } from './runtime/browser.js';
+export { loadExecTarget, type ExecTarget } from './runtime/target.js';
+export { referenceOutputs, outputDiffs, type OutputDiffs } from './runtime/verify.js';
+export { hostForExecution } from './runtime/host-device.js';
+export { withCoreWorkers } from './hardware/host.js';
+export { withCoreWorkerParams } from './cost/for-device.js';

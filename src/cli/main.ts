@@ -12,6 +12,7 @@ import { registerValidate } from './validate.js';
 import { registerResults } from './results.js';
 import { registerStudy } from './study.js';
 import { registerSimulate } from './simulate.js';
+import { registerRun } from './run.js';
 
 export async function main(
   argv: string[],
@@ -36,6 +37,7 @@ export async function main(
   registerStudy(program, out);
   registerResults(program, out);
   registerSimulate(program, out);
+  registerRun(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

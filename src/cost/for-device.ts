@@ -4,10 +4,11 @@
 // any, transferred from fitted sibling processors of the same family elsewhere, catalog defaults for
 // processors with no justifiable sibling (each file records which is which and why).
 import { getDevice } from '../hardware/catalog.js';
-import { DEFAULT_HOST_FILE, loadHost } from '../hardware/host.js';
+import { DEFAULT_HOST_FILE, loadHost, withCoreWorkers } from '../hardware/host.js';
 import type { Device } from '../hardware/schema.js';
 import { loadPhoneCalibration } from './calibrate-published.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
+import type { DeviceCostParams } from './types.js';
 
 export interface DeviceWithCost {
   device: Device;
@@ -23,11 +24,9 @@ export interface DeviceWithCost {
 export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE): DeviceWithCost {
   if (id === 'host') {
     const host = loadHost(hostFile);
-    return {
-      device: host.device,
-      cost: createCostModel(host.device, host.params),
-      fittedFrom: host.params.fittedFrom,
-    };
+    const device = withCoreWorkers(host.device);
+    const params = withCoreWorkerParams(host.params, device);
+    return { device, cost: createCostModel(device, params), fittedFrom: host.params.fittedFrom };
   }
   const device = getDevice(id);
   const params = loadPhoneCalibration(id);
@@ -36,4 +35,22 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
     cost: createCostModel(device, params),
     fittedFrom: params?.fittedFrom ?? 'catalog-defaults',
   };
+}
+
+/**
+ * A per-core worker (hardware/host.ts withCoreWorkers) costs what the whole CPU costs at one
+ * thread: its entries are the calibration's "cpu@1" ones (and "cpu@1:<dtype>"), else "cpu"'s.
+ */
+export function withCoreWorkerParams(params: DeviceCostParams, device: Device): DeviceCostParams {
+  const processors = { ...params.processors };
+  const single = params.processors['cpu@1'] ?? params.processors.cpu;
+  for (const p of device.processors) {
+    if (!/^cpu\d+$/.test(p.id) || processors[p.id]) continue;
+    if (single) processors[p.id] = single;
+    for (const [key, value] of Object.entries(params.processors)) {
+      const dtype = /^cpu@1:(.+)$/.exec(key)?.[1];
+      if (dtype) processors[`${p.id}:${dtype}`] = value;
+    }
+  }
+  return { ...params, processors };
 }

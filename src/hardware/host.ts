@@ -153,6 +153,39 @@ export function buildHostDevice(m: HostMeasurements, memoryBandwidthGBps?: numbe
   };
 }
 
+/** At most this many per-core workers: a plan over dozens of identical processors helps no one. */
+const MAX_CORE_WORKERS = 8;
+
+/** Id of the k-th per-core worker of the host ("cpu0", "cpu1", …). */
+export function coreWorkerId(k: number): string {
+  return `cpu${k}`;
+}
+
+/**
+ * The host with per-core workers: besides the whole-machine `cpu` (all cores, one ORT thread per
+ * core), processors `cpu0`, `cpu1`, … of one core each, which the executor runs as worker threads
+ * with a single-threaded ORT session each. They share the cores `cpu` uses, so a plan uses either
+ * `cpu` or the workers, not both at once. Added only with two or more cores.
+ */
+export function withCoreWorkers(device: Device): Device {
+  const cpu = device.processors.find((p) => p.id === 'cpu');
+  const cores = cpu?.cores ?? 1;
+  if (!cpu || cores < 2 || device.processors.some((p) => p.id === coreWorkerId(0))) return device;
+  const perCore = Object.fromEntries(
+    Object.entries(cpu.peakGflops).map(([dtype, g]) => [dtype, (g ?? 0) / cores]),
+  );
+  const workers = Array.from({ length: Math.min(cores, MAX_CORE_WORKERS) }, (_, k) => ({
+    ...cpu,
+    id: coreWorkerId(k),
+    name: `${cpu.name}, core worker ${k}`,
+    cores: 1,
+    peakGflops: perCore,
+    partOf: cpu.id,
+    notes: `one core of cpu (peak = cpu's / ${cores}); run by the executor as a worker thread with one ORT thread; shares cores with cpu`,
+  }));
+  return { ...device, processors: [...device.processors, ...workers] };
+}
+
 function fmt(r: Record<number, number>): string {
   return Object.entries(r)
     .map(([t, v]) => `${t}t ${v.toFixed(1)}`)

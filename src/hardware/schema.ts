@@ -210,6 +210,11 @@ export interface Processor {
   power: { idleW: number; activeW: number };
   /** Share of peak kept under sustained (thermally limited) load. */
   sustained?: { freqShare?: number; gflopsShare?: number };
+  /**
+   * Id of the processor whose cores this one is part of (the host's per-core workers `cpu0`, `cpu1`
+   * are cores of `cpu`): a plan uses the whole or its parts, never both, or it would oversubscribe.
+   */
+  partOf?: string;
   notes?: string;
 }
 

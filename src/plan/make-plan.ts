@@ -1,4 +1,5 @@
 // Small helpers every strategy needs: a Plan with its bookkeeping filled in, and who can run what.
+import { HeteroError } from '../errors.js';
 import type { CostModel } from '../cost/types.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import type { Graph, Node } from '../graph/types.js';
@@ -36,9 +37,24 @@ export function makePlan(
 }
 
 /** Processors a strategy may use: `opts.processors` when given, else all the device has. */
+/**
+ * The processors a strategy may use: those `opts.processors` names, else all the device has — but a
+ * processor split into parts (the host's `cpu` and its per-core workers) by default offers its parts,
+ * which can run branches at once; asking for a whole and one of its parts together is an error.
+ */
 export function usableProcessors(device: Device, opts: PlanOptions = {}): Processor[] {
-  if (!opts.processors) return device.processors;
-  return device.processors.filter((p) => opts.processors?.includes(p.id));
+  if (!opts.processors) {
+    return device.processors.filter((p) => !device.processors.some((q) => q.partOf === p.id));
+  }
+  const chosen = device.processors.filter((p) => opts.processors?.includes(p.id));
+  const clash = chosen.find((p) => p.partOf !== undefined && chosen.some((q) => q.id === p.partOf));
+  if (clash) {
+    throw new HeteroError(
+      'processors',
+      `${clash.partOf} and ${clash.id} share cores (${clash.id} is part of ${clash.partOf}): use the whole or its parts`,
+    );
+  }
+  return chosen;
 }
 
 /** Whether the cost model can run `node` on `proc` at all (unsupported ops cost Infinity). */

@@ -7,6 +7,7 @@ import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import { GraphBuilder } from '../zoo/builder.js';
 import { quietProfile } from './profile-cache.js';
+import { profileModel } from './profile.js';
 
 const MATMUL_N = 1024;
 /** 16M floats = 64 MB per operand: far beyond any last-level cache here. */
@@ -31,13 +32,19 @@ function addGraph(elements: number): Graph {
 }
 
 /** Best kernel time (ms) of the graph's single node at `threads`: peak figures are best cases. */
-async function kernelMs(graph: Graph, threads: number, runs: number): Promise<number> {
-  const p = await quietProfile({ graph }, { threads, runs, warmup: 2 });
+async function kernelMs(graph: Graph, threads: number, runs: number, quiet = true): Promise<number> {
+  const opts = { threads, runs, warmup: 2 };
+  const p = quiet ? await quietProfile({ graph }, opts) : await profileModel({ graph }, opts);
   const node = p.nodes[0];
   return node ? Math.min(...node.latency.samplesMs) : Infinity;
 }
 
-export async function measureHost(threadCounts: readonly number[], runs = 7): Promise<HostMeasurements> {
+/** `quiet` = false measures at once instead of waiting for a quiet machine (quick calibration). */
+export async function measureHost(
+  threadCounts: readonly number[],
+  runs = 7,
+  quiet = true,
+): Promise<HostMeasurements> {
   const cpus = os.cpus();
   const matmul = matmulGraph(MATMUL_N);
   const add = addGraph(ADD_ELEMENTS);
@@ -46,10 +53,10 @@ export async function measureHost(threadCounts: readonly number[], runs = 7): Pr
   const addBandwidthGBps: Record<number, number> = {};
   const cachedAddBandwidthGBps: Record<number, number> = {};
   for (const t of threadCounts) {
-    matmulGflops[t] = (2 * MATMUL_N ** 3) / (await kernelMs(matmul, t, runs)) / 1e6;
-    addBandwidthGBps[t] = (3 * 4 * ADD_ELEMENTS) / (await kernelMs(add, t, runs)) / 1e6;
+    matmulGflops[t] = (2 * MATMUL_N ** 3) / (await kernelMs(matmul, t, runs, quiet)) / 1e6;
+    addBandwidthGBps[t] = (3 * 4 * ADD_ELEMENTS) / (await kernelMs(add, t, runs, quiet)) / 1e6;
     cachedAddBandwidthGBps[t] =
-      (3 * 4 * CACHED_ADD_ELEMENTS) / (await kernelMs(cachedAdd, t, 5 * runs)) / 1e6;
+      (3 * 4 * CACHED_ADD_ELEMENTS) / (await kernelMs(cachedAdd, t, 5 * runs, quiet)) / 1e6;
   }
   return {
     cpuModel: cpus[0]?.model.trim() || 'unknown CPU',

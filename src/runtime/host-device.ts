@@ -1,0 +1,47 @@
+// The host device and cost model the executor's predictions use: the calibrated host file when
+// there is one, else a quick calibration made on the spot (host micro-benchmarks and two small
+// models, measured at once without waiting for a quiet machine, a few seconds) so that `hetero run`
+// works from a clean clone. The quick one is not saved: `hetero calibrate` makes the real one.
+import { existsSync } from 'node:fs';
+import { calibrateHost, type ProfiledModel } from '../cost/calibrate-host.js';
+import { deviceWithCost, withCoreWorkerParams, type DeviceWithCost } from '../cost/for-device.js';
+import { createCostModel } from '../cost/model.js';
+import { DEFAULT_HOST_FILE, withCoreWorkers } from '../hardware/host.js';
+import { measureHost } from './profile-host.js';
+import { loadProfileTarget, profileModel } from './profile.js';
+
+export interface HostForExecution extends DeviceWithCost {
+  /** 'host file <path>' or 'quick calibration (…)'. */
+  calibration: string;
+}
+
+/** Small models whose profiles fit the quick calibration (one CNN, one with depthwise convs). */
+const QUICK_MODELS = [
+  { family: 'ppocr-cls', spec: 'pkg:ppocr-cls' },
+  { family: 'mobilenetv2', spec: 'zoo:mobilenetv2', inputs: [{ name: 'input', dims: [1, 3, 160, 160] }] },
+];
+const QUICK_THREADS = [1, 2];
+const QUICK_RUNS = 5;
+
+export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Promise<HostForExecution> {
+  if (existsSync(hostFile))
+    return { ...deviceWithCost('host', hostFile), calibration: `host file ${hostFile}` };
+  const measurements = await measureHost(QUICK_THREADS, 3, false);
+  const data: ProfiledModel[] = [];
+  for (const m of QUICK_MODELS) {
+    const target = loadProfileTarget(m.spec, m.inputs ?? []);
+    for (const threads of QUICK_THREADS) {
+      const profile = await profileModel(target, { threads, runs: QUICK_RUNS, warmup: 2 });
+      data.push({ family: m.family, graph: target.graph, profile });
+    }
+  }
+  const fitted = calibrateHost(measurements, data);
+  const device = withCoreWorkers(fitted.device);
+  const params = withCoreWorkerParams(fitted.params, device);
+  return {
+    device,
+    cost: createCostModel(device, params),
+    fittedFrom: params.fittedFrom,
+    calibration: `quick calibration (${QUICK_MODELS.map((m) => m.family).join(', ')}; no ${hostFile}: run \`hetero calibrate\` for a full one)`,
+  };
+}

@@ -1,0 +1,120 @@
+// From a plan to partitions: split ops rewritten into real parts (split-ops.ts), then each
+// processor's nodes, in the plan's issue order, cut into contiguous runs that become one sub-model
+// each. A run is cut
+// - before a node that reads a tensor of a partition started after the run began (so every
+//   dependency between partitions points from an earlier-started one to a later one: no cycles), and
+// - after a node whose output another processor reads (so that processor can start as soon as the
+//   plan says, instead of waiting for the rest of the run).
+// Nodes holding nested graphs (If, Loop) stay whole inside one partition.
+import { HeteroError } from '../errors.js';
+import { nodeInputs, topologicalOrder } from '../graph/dag.js';
+import type { Graph } from '../graph/types.js';
+import type { Plan } from '../plan/types.js';
+import { materializeWeights } from './materialize.js';
+import { draftOf } from './slice-tensors.js';
+import { splitNode } from './split-ops.js';
+
+export interface Partition {
+  /** "p0", "p1", … in issue order (a topological order of partitions). */
+  id: string;
+  proc: string;
+  /** Node ids of the expanded graph, in issue order. */
+  nodes: string[];
+  /** Tensors it reads from other partitions or the model's inputs. */
+  inputs: string[];
+  /** Tensors other partitions or the model's outputs read. */
+  outputs: string[];
+}
+
+export interface PartitionedPlan {
+  /** The graph executed: split nodes rewritten into slices, parts and concats; weights materialized. */
+  graph: Graph;
+  partitions: Partition[];
+  /** Processors the partitions run on, in order of first use. */
+  procs: string[];
+}
+
+/** The plan's issue order over `graph`, and each expanded node's processor. */
+function expand(graph: Graph, plan: Plan): { graph: Graph; procOf: Map<string, string> } {
+  const order = plan.order ?? topologicalOrder(graph).map((i) => graph.nodes[i].id);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const draft = draftOf(graph);
+  const procOf = new Map<string, string>();
+  for (const id of order) {
+    const node = byId.get(id);
+    const placement = plan.placements[id];
+    if (!node || !placement) throw new HeteroError('plan', `node ${id} has no placement or is unknown`);
+    if ('proc' in placement) {
+      draft.nodes.push(node);
+      procOf.set(id, placement.proc);
+      continue;
+    }
+    const result = splitNode(draft, graph, node, placement.split);
+    for (const part of result.parts) for (const n of part.nodes) procOf.set(n, part.proc);
+    procOf.set(result.concat, result.parts[0].proc);
+  }
+  return { graph: { ...graph, nodes: draft.nodes, tensors: draft.tensors }, procOf };
+}
+
+export function partitionPlan(graph: Graph, plan: Plan): PartitionedPlan {
+  const needsSlicing = Object.values(plan.placements).some((p) => 'split' in p);
+  const { graph: expanded, procOf } = expand(needsSlicing ? materializeWeights(graph) : graph, plan);
+  const nodes = expanded.nodes;
+
+  // Which nodes, and so which processors, read each tensor.
+  const inputsOf = new Map(nodes.map((n) => [n.id, nodeInputs(n)]));
+  const readers = new Map<string, string[]>();
+  for (const n of nodes) {
+    for (const t of inputsOf.get(n.id) ?? []) readers.set(t, [...(readers.get(t) ?? []), n.id]);
+  }
+  const readBy = (t: string): string[] => (readers.get(t) ?? []).map((id) => procOf.get(id) ?? '');
+
+  interface Run {
+    index: number;
+    proc: string;
+    nodes: string[];
+    closed: boolean;
+  }
+  const runs: Run[] = [];
+  const open = new Map<string, Run>();
+  const producedIn = new Map<string, Run>();
+  for (const n of nodes) {
+    const proc = procOf.get(n.id) ?? '';
+    let run = open.get(proc);
+    const readsLater =
+      run !== undefined &&
+      (inputsOf.get(n.id) ?? []).some((t) => {
+        const from = producedIn.get(t);
+        return from !== undefined && from !== run && from.index > (run?.index ?? 0);
+      });
+    if (!run || run.closed || readsLater) {
+      run = { index: runs.length, proc, nodes: [], closed: false };
+      runs.push(run);
+      open.set(proc, run);
+    }
+    run.nodes.push(n.id);
+    for (const o of n.outputs) if (o) producedIn.set(o, run);
+    const crossReader = n.outputs.some((o) => readBy(o).some((p) => p !== proc));
+    if (crossReader) run.closed = true;
+  }
+
+  const partitions = runs.map((run): Partition => {
+    const produced = new Set<string>();
+    const inputs: string[] = [];
+    const members = new Set(run.nodes);
+    for (const n of nodes) {
+      if (!members.has(n.id)) continue;
+      for (const t of inputsOf.get(n.id) ?? []) {
+        if (t === '' || produced.has(t) || inputs.includes(t)) continue;
+        if (!expanded.tensors.get(t)?.constant) inputs.push(t);
+      }
+      for (const o of n.outputs) if (o) produced.add(o);
+    }
+    const outputs = [...produced].filter(
+      (t) => expanded.outputs.includes(t) || (readers.get(t) ?? []).some((id) => !members.has(id)),
+    );
+    return { id: `p${run.index}`, proc: run.proc, nodes: run.nodes, inputs, outputs };
+  });
+  const procs = [...new Set(partitions.map((p) => p.proc))];
+  return { graph: expanded, partitions, procs };
+}
