@@ -52,6 +52,7 @@ export function registerStudy(program: Command, print: (text: string) => void): 
         `  ok ${s.ok}, refused ${s.refused} (strategy has no plan there), skipped ${s.skipped}, errors ${s.error}`,
         `results: ${shown(summary.dbPath)}`,
       ];
+      if (summary.hostCalibration) lines.splice(2, 0, `  host predictions: ${summary.hostCalibration}`);
       if (flags.report) {
         const file = join(flags.out, REPORT_FILE);
         const report = await writeStudyReport(summary.dbPath, file);

@@ -16,6 +16,19 @@ function safe(rows: readonly QueryRow[]): Record<string, string | number | boole
   });
 }
 
+/**
+ * Rows ordered by `presets` (then as given). Vega-Lite drops a facet's sort array when the facet's
+ * data is aggregated (the sort index is computed before the aggregate and lost by it), leaving the
+ * columns in data order; ordering the data too keeps `idle` first either way.
+ */
+function inPresetOrder(rows: readonly QueryRow[], presets: readonly string[]): QueryRow[] {
+  const rank = (r: QueryRow): number => {
+    const i = presets.indexOf(String(r.conditions));
+    return i < 0 ? presets.length : i;
+  };
+  return [...rows].sort((a, b) => rank(a) - rank(b));
+}
+
 /** Rows: model, device, strategy, speedup (best single processor's latency / the strategy's). */
 export function speedupHeatmapSpec(rows: readonly QueryRow[], strategies: readonly string[]): TopLevelSpec {
   const data = safe(rows).map((r) => ({ ...r, context: `${String(r.model)} @ ${String(r.device)}` }));
@@ -67,7 +80,7 @@ export function conditionsBoxplotSpec(rows: readonly QueryRow[], presets: readon
   return {
     $schema: SCHEMA,
     title: 'Simulated p50 latency under each conditions preset, relative to the same cell on an idle device',
-    data: { values: safe(rows) },
+    data: { values: safe(inPresetOrder(rows, presets)) },
     facet: {
       column: { field: 'conditions', type: 'nominal', sort: [...presets], title: 'conditions preset' },
     },
@@ -106,7 +119,7 @@ export function energySpec(rows: readonly QueryRow[], strategies: readonly strin
   };
 }
 
-/** Rows: model, predicted_ms, measured_ms. */
+/** Rows: model, strategy, predicted_ms, measured_ms (one point per executed plan). */
 export function predictedVsMeasuredSpec(rows: readonly QueryRow[]): TopLevelSpec {
   const values = safe(rows);
   const all = values.flatMap((r) => [Number(r.predicted_ms), Number(r.measured_ms)]).filter((v) => v > 0);
@@ -148,6 +161,7 @@ export function predictedVsMeasuredSpec(rows: readonly QueryRow[]): TopLevelSpec
             scale: { type: 'log', domain: [lo, hi] },
           },
           color: { field: 'model', type: 'nominal' },
+          shape: { field: 'strategy', type: 'nominal', title: 'plan' },
         },
       },
     ],
@@ -159,7 +173,7 @@ export function multiModelSpec(rows: readonly QueryRow[], presets: readonly stri
   return {
     $schema: SCHEMA,
     title: 'Several models at once: deadline misses per strategy and conditions preset',
-    data: { values: safe(rows) },
+    data: { values: safe(inPresetOrder(rows, presets)) },
     facet: {
       column: { field: 'conditions', type: 'nominal', sort: [...presets], title: 'conditions preset' },
       row: { field: 'workload', type: 'nominal', title: 'workload' },

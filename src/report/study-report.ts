@@ -3,7 +3,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { strategyNames } from '../plan/strategies/index.js';
 import type { TraceEvent } from '../plan/types.js';
-import { EXPECTED_PRESETS } from '../study/conditions.js';
+import { conditionPresetNames } from '../study/conditions.js';
 import { ResultStore, type QueryRow } from '../study/store.js';
 import { computeFindings, type Finding } from './findings.js';
 import { renderGanttSvg } from './gantt.js';
@@ -26,6 +26,8 @@ export interface StudyReport {
 
 /** Gantt charts drawn at most (each is a full trace). */
 const MAX_GANTTS = 16;
+/** Measured Gantt charts of multi-partition executions drawn at most. */
+const MAX_MEASURED_GANTTS = 4;
 
 function findingHtml(f: Finding): string {
   const text = f.parts
@@ -53,13 +55,13 @@ export async function buildStudyReport(store: ResultStore): Promise<StudyReport>
   );
   const spec = meta.spec ? (JSON.parse(String(meta.spec)) as { name?: string; description?: string }) : {};
   const name = spec.name ?? 'study';
-  // Display orders: the registry's for strategies, the presets' own (idle first), then any others.
+  // Display orders: the registry's for strategies, the simulator's for presets (idle first), then any others.
   const strategies = inOrder(
     strategyNames(),
     await order(store, 'SELECT DISTINCT strategy FROM cells ORDER BY 1'),
   );
   const presets = inOrder(
-    EXPECTED_PRESETS,
+    conditionPresetNames(),
     await order(store, 'SELECT DISTINCT conditions FROM cells WHERE conditions IS NOT NULL ORDER BY 1'),
   );
   const sections: string[] = [];
@@ -129,11 +131,23 @@ ${await chart('chart-energy', 'Predicted energy of one inference under each stra
     sections.push(`<h2>Chosen plans (Gantt charts)</h2>\n${gantts.join('\n')}`);
   }
 
-  const pvm = await store.query(`SELECT model, predicted_ms, measured_ms FROM cells
-    WHERE kind = 'execute' AND status = 'ok' AND measured_ms > 0 ORDER BY model`);
+  const pvm = await store.query(`SELECT model, strategy, predicted_ms, measured_ms FROM cells
+    WHERE kind = 'execute' AND status = 'ok' AND measured_ms > 0 AND predicted_ms > 0 ORDER BY model, strategy`);
   if (pvm.length > 0) {
+    const calibration = `the ${meta.host_calibration ? String(meta.host_calibration) : 'host calibration'}`;
     sections.push(`<h2>Predicted vs measured (host)</h2>
-${await chart('chart-host', 'Each point a model run on this machine by ONNX Runtime (median of the measured runs) against the calibrated prediction; the dashed line is a perfect prediction.', renderVegaLiteSvg(predictedVsMeasuredSpec(pvm)))}`);
+${await chart('chart-host', `Each point a plan executed on this machine by hetero's executor (ONNX Runtime worker threads; median of the measured runs, outputs verified against the monolithic model) against the simulator's prediction for one request on an idle host, from ${calibration}. cpu = one session on all cores; heft = the model split over the per-core workers cpu0, cpu1. The dashed line is a perfect prediction.`, renderVegaLiteSvg(predictedVsMeasuredSpec(pvm)))}`);
+  }
+
+  const measured =
+    await store.query(`SELECT c.model, c.device, c.strategy, c.objective, c.measured_ms AS latency_ms, c.details, t.events
+    FROM traces t JOIN cells c ON c.id = t.cell_id
+    WHERE c.status = 'ok' AND c.kind = 'execute' AND json_extract(c.details, '$.partitions')::INTEGER > 1
+    ORDER BY c.model, c.strategy LIMIT ${MAX_MEASURED_GANTTS}`);
+  if (measured.length > 0) {
+    const gantts: string[] = [];
+    for (const [i, t] of measured.entries()) gantts.push(await ganttFigure(t, i, chart, 'measured'));
+    sections.push(`<h2>Executed plans on this machine (measured Gantt charts)</h2>\n${gantts.join('\n')}`);
   }
 
   const notRun = await store.query(`SELECT kind, status, message, count(*) AS cells FROM cells
@@ -150,17 +164,21 @@ async function ganttFigure(
   t: QueryRow,
   index: number,
   chart: (id: string, caption: string, svg: Promise<string>) => Promise<string>,
+  kind: 'predicted' | 'measured' = 'predicted',
 ): Promise<string> {
   const events = JSON.parse(String(t.events)) as TraceEvent[];
-  const details = JSON.parse(String(t.details)) as { processors?: { id: string }[] };
-  const title = `${String(t.model)} on ${String(t.device)}: ${String(t.strategy)} (${Number(t.latency_ms).toFixed(2)} ms)`;
+  // Plan cells list their device's processors as {id, kind}; execute cells the ids they ran on.
+  const details = JSON.parse(String(t.details)) as { processors?: (string | { id: string })[] };
+  const processors = details.processors?.map((p) => (typeof p === 'string' ? p : p.id)) ?? [];
+  const title = `${String(t.model)} on ${String(t.device)}: ${String(t.strategy)} (${Number(t.latency_ms).toFixed(2)} ms${kind === 'measured' ? ' measured' : ''})`;
+  const caption =
+    kind === 'measured'
+      ? `${title}: one partition (sub-model) per bar, as the executor's worker threads ran the median inference.`
+      : `${title}, ${String(t.objective)} objective: compute, transfers and syncs per processor.`;
   return chart(
-    `chart-gantt-${index}`,
-    `${title}, ${String(t.objective)} objective: compute, transfers and syncs per processor.`,
-    renderGanttSvg(
-      { events },
-      { title, processors: details.processors?.map((p) => p.id) ?? [], widthPx: 900 },
-    ),
+    `chart-${kind === 'measured' ? 'measured-' : ''}gantt-${index}`,
+    caption,
+    renderGanttSvg({ events }, { title, processors, widthPx: 900 }),
   );
 }
 

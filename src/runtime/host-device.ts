@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { calibrateHost, type ProfiledModel } from '../cost/calibrate-host.js';
 import { deviceWithCost, withCoreWorkerParams, type DeviceWithCost } from '../cost/for-device.js';
 import { createCostModel } from '../cost/model.js';
-import { DEFAULT_HOST_FILE, withCoreWorkers } from '../hardware/host.js';
+import { DEFAULT_HOST_FILE, withCoreWorkers, type HostFile } from '../hardware/host.js';
 import { measureHost } from './profile-host.js';
 import { loadProfileTarget, profileModel } from './profile.js';
 
@@ -23,9 +23,14 @@ const QUICK_MODELS = [
 const QUICK_THREADS = [1, 2];
 const QUICK_RUNS = 5;
 
-export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Promise<HostForExecution> {
-  if (existsSync(hostFile))
-    return { ...deviceWithCost('host', hostFile), calibration: `host file ${hostFile}` };
+/** What the quick calibration is called where results record their calibration. */
+export const QUICK_CALIBRATION = `quick calibration on ${QUICK_MODELS.map((m) => m.family).join(', ')}`;
+
+/**
+ * The quick calibration as a host file (hetero-host/1), for callers that share it between threads or
+ * runs (the study saves it beside its results); hostForExecution fits the same thing in memory.
+ */
+export async function quickHostFile(): Promise<HostFile> {
   const measurements = await measureHost(QUICK_THREADS, 3, false);
   const data: ProfiledModel[] = [];
   for (const m of QUICK_MODELS) {
@@ -36,12 +41,25 @@ export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Pr
     }
   }
   const fitted = calibrateHost(measurements, data);
+  return {
+    format: 'hetero-host/1',
+    device: fitted.device,
+    params: fitted.params,
+    runOverhead: fitted.runOverhead,
+    measurements,
+  };
+}
+
+export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Promise<HostForExecution> {
+  if (existsSync(hostFile))
+    return { ...deviceWithCost('host', hostFile), calibration: `host file ${hostFile}` };
+  const fitted = await quickHostFile();
   const device = withCoreWorkers(fitted.device);
   const params = withCoreWorkerParams(fitted.params, device);
   return {
     device,
     cost: createCostModel(device, params),
     fittedFrom: params.fittedFrom,
-    calibration: `quick calibration (${QUICK_MODELS.map((m) => m.family).join(', ')}; no ${hostFile}: run \`hetero calibrate\` for a full one)`,
+    calibration: `${QUICK_CALIBRATION}; no ${hostFile}: run \`hetero calibrate\` for a full one`,
   };
 }

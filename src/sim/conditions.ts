@@ -84,9 +84,10 @@ export const CONDITION_PRESETS: Readonly<Record<string, Conditions>> = {
   },
   'thermal-throttle': {
     name: 'thermal-throttle',
-    description: 'a hot day, camera preview on: the phone starts warm and throttles within minutes',
+    description:
+      'a hot day, camera preview on, after a game: the phone starts inside its throttling band and heats on',
     ambientC: 35,
-    initialTempC: 38,
+    initialTempC: 42,
     governor: RUNTIME_GOVERNOR,
     thermal: true,
     loads: [
@@ -101,7 +102,7 @@ export const CONDITION_PRESETS: Readonly<Record<string, Conditions>> = {
     ],
     notes: [
       'ambientC 35 (estimated): a hot day, or a phone in a pocket or car mount',
-      'initialTempC 38 (estimated): the phone is already warm from use, 2 °C under the throttling start',
+      'initialTempC 42 (estimated): hot from a game or a long camera session — past the catalog throttling start (skin limit − 5 °C on most SoCs), so clocks are already stepped down and fall further as the heat builds; starting cooler, a phone takes minutes (RC ≈ 10 min) to get there, longer than most runs',
     ],
   },
   'memory-pressure': {

@@ -6,7 +6,8 @@ import type { Objective } from '../plan/types.js';
 import type { ModelEntry, ResolvedStudy, RunKind, WorkloadDef } from './spec.js';
 
 /** Bump when the meaning of a cell's result changes, so that old results are recomputed. */
-export const CELL_FORMAT = 'hetero-study-cell/1';
+// 2: execute cells run the cell's plan on the executor; host cells carry their calibration.
+export const CELL_FORMAT = 'hetero-study-cell/2';
 
 export type ModelRef = ModelEntry & { name: string };
 
@@ -27,6 +28,11 @@ export interface CellParams {
   runs?: number;
   /** Keep the cell's trace. */
   trace: boolean;
+  /**
+   * `host` cells: a hash of the host calibration their cost model comes from, so that a new
+   * calibration recomputes them (and their plans) instead of reusing results made with another.
+   */
+  hostCalibration?: string;
 }
 
 export interface Cell {
@@ -43,15 +49,36 @@ export interface PlanKey {
   device: string;
   strategy: string;
   objective: Objective;
+  /** The host calibration's hash (host plans depend on it). */
+  hostCalibration?: string;
 }
 
 export function shortHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 }
 
-export function planKey(model: ModelRef, device: string, strategy: string, objective: Objective): PlanKey {
-  const id = `${model.name}~${device}~${strategy}~${objective}~${shortHash([CELL_FORMAT, model, device, strategy, objective])}`;
-  return { id, model, device, strategy, objective };
+export function planKey(
+  model: ModelRef,
+  device: string,
+  strategy: string,
+  objective: Objective,
+  hostCalibration?: string,
+): PlanKey {
+  const decisive = [
+    CELL_FORMAT,
+    model,
+    device,
+    strategy,
+    objective,
+    ...(hostCalibration ? [hostCalibration] : []),
+  ];
+  const id = `${model.name}~${device}~${strategy}~${objective}~${shortHash(decisive)}`;
+  return { id, model, device, strategy, objective, ...(hostCalibration ? { hostCalibration } : {}) };
+}
+
+/** The plan of one of a cell's models. */
+export function cellPlanKey(p: CellParams, model: ModelRef): PlanKey {
+  return planKey(model, p.device, p.strategy, p.objective, p.hostCalibration);
 }
 
 function cellId(p: CellParams): string {
@@ -65,10 +92,16 @@ function cellId(p: CellParams): string {
   return `${parts.join('/')}#${shortHash([CELL_FORMAT, decisive])}`;
 }
 
+export interface ExpandOptions {
+  /** Hash of the host calibration (see CellParams.hostCalibration); absent = not known yet. */
+  hostCalibration?: string;
+}
+
 /** Every cell of the study, in spec order, each once. */
 export function expandCells(
   study: ResolvedStudy,
   vocab: { strategies: readonly string[]; conditions: readonly string[] },
+  opts: ExpandOptions = {},
 ): Cell[] {
   const { spec, models } = study;
   const cells: Cell[] = [];
@@ -83,7 +116,11 @@ export function expandCells(
     return m;
   };
   for (const sweep of spec.sweeps) {
-    const add = (p: CellParams): void => {
+    const add = (params: CellParams): void => {
+      const p =
+        params.device === 'host' && opts.hostCalibration
+          ? { ...params, hostCalibration: opts.hostCalibration }
+          : params;
       const id = cellId(p);
       const before = seen.get(id);
       if (before) {
@@ -158,7 +195,7 @@ export function planKeysOf(cells: readonly Cell[]): PlanKey[] {
   const keys = new Map<string, PlanKey>();
   for (const c of cells) {
     for (const m of c.params.models) {
-      const k = planKey(m, c.params.device, c.params.strategy, c.params.objective);
+      const k = cellPlanKey(c.params, m);
       keys.set(k.id, k);
     }
   }

@@ -13,11 +13,17 @@ export const DEFAULT_STUDY_YAML = `# hetero's default study. Sized to finish in 
 #   gantt     - the chosen plans with their traces (Gantt charts) on the newest Snapdragon.
 #   contexts  - 4 model families x 4 devices x the co-execution families x 2 workloads x every
 #               conditions preset: does the static winner survive background load, a busy GPU,
-#               throttling, memory pressure and other models? 2 s of simulated time per cell (the
-#               thermal-throttle preset starts the SoC hot, so seconds suffice to see throttling).
+#               throttling, memory pressure and other models? 6 s of simulated time per cell: the
+#               accelerator-unavailable preset takes the NPU away from 2 s to 6 s. (The
+#               thermal-throttle preset starts the phone 2 °C under throttling and heats it over
+#               minutes, so in seconds it shows little; minutes per cell would not fit 5 minutes.)
 #   multi     - two multi-model workloads (OCR detection+recognition; camera classifier + voice
 #               activity detection) under every preset, Band's scheduler vs per-model plans.
-#   host      - real executions on this machine (onnxruntime-node) beside their prediction.
+#   host      - real executions on this machine: each model's whole-CPU plan (one ORT session on all
+#               cores) and its heft plan over the per-core workers cpu0, cpu1 (one worker thread and
+#               one ORT thread each), run by the executor, verified against the monolithic model and
+#               set beside the simulator's prediction for the plan on an idle host. Uses
+#               .hetero/host.json, else a quick calibration made on the spot (OUT/host-quick.json).
 name: default
 description: >-
   hetero's default empirical study of parallel DNN inference across the CPU, GPU and NPU of phones:
@@ -49,7 +55,7 @@ workloads:
       - { model: silero-vad, fps: 31.25, sloMs: 32 }   # 512 samples at 16 kHz
 conditions: all
 seeds: [1]
-durationMs: 2000
+durationMs: 6000
 runs: 5
 sweeps:
   - name: plans
@@ -77,7 +83,8 @@ sweeps:
     workloads: [ocr, camera+vad]
   - name: host
     run: execute
-    models: [mobilenetv2, resnet50, ppocr-det, ppocr-rec, silero-vad]
+    models: [mobilenetv2, resnet50, inceptionv3, ppocr-det, ppocr-rec, silero-vad]
     devices: [host]
-    strategies: [best-single]
+    strategies: [cpu, heft]
+    traces: true
 `;

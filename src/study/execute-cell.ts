@@ -1,63 +1,111 @@
-// An `execute` cell: a plan run for real on this machine (onnxruntime-node) beside its prediction for
-// the `host` device. Measured numbers depend on the machine and its load: these are the only cells
-// whose results are not a pure function of the spec, so the runner runs them one at a time, after
-// the parallel cells, with nothing else of the study competing for the cores.
-//
-// Until the plan executor (src/runtime/, issue 6) lands, the measurement is the whole model in one
-// ONNX Runtime session on one thread (profileModel) — exactly what a plan for the single-processor
-// `host` device runs — and the prediction is the calibrated host model's run time for it
-// (predictRunMs: Σ op latencies + the fitted per-run overhead), as `hetero validate` scores it.
-import { predictRunMs } from '../cost/calibrate-host.js';
-import { loadHost } from '../hardware/host.js';
-import { loadProfileTarget, profileModel } from '../runtime/profile.js';
-import { planKey, type Cell } from './cells.js';
+// An `execute` cell: the cell's plan for `host` run for real by the executor (src/runtime/: one
+// onnxruntime-node worker thread per processor of the plan — the whole-machine `cpu`, or the per-core
+// workers `cpu0`, `cpu1`, … — sub-models per partition, tensors passed between workers), its outputs
+// verified against the monolithic model, beside what the simulator predicts for the same plan on an
+// idle host, as `hetero run` reports it. Measured numbers depend on the machine and its load: these
+// are the only cells whose results are not a pure function of the spec, so the runner runs them one
+// at a time, after the parallel cells, with nothing else of the study competing for the cores.
+import type { CostModel } from '../cost/types.js';
+import type { Graph } from '../graph/types.js';
+import type { Device } from '../hardware/schema.js';
+import { evaluatePlan } from '../plan/evaluate.js';
+import type { Plan } from '../plan/types.js';
+import { executePlan } from '../runtime/execute.js';
+import { loadExecTarget } from '../runtime/target.js';
+import { simulate } from '../sim/index.js';
+import { cellPlanKey, type Cell } from './cells.js';
 import { studyDevice } from './context.js';
 import { studyPlan } from './plan-cache.js';
 import type { CellOutcome, CellRow } from './row.js';
 
-/** ORT intra-op threads of a measured run (one: the least disturbed by other processes). */
-const THREADS = 1;
+/** Largest max-abs difference from the monolithic run an execution may have (fp32), as `hetero run --verify`. */
+export const EXECUTE_TOLERANCE = 1e-4;
+
+/** The simulator's latency of one request on an idle device (what `hetero run` predicts), if it has one. */
+export function idleSimulatedMs(
+  plan: Plan,
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+): number | undefined {
+  const r = simulate({
+    device,
+    cost,
+    models: [{ name: graph.name, graph, plan }],
+    workload: 'single',
+    conditions: 'idle',
+    durationMs: 1,
+    seed: 1,
+  });
+  return r.completed > 0 && Number.isFinite(r.latencyMs.p50) ? r.latencyMs.p50 : undefined;
+}
 
 export async function runExecuteCell(
   cell: Cell,
   row: CellRow,
   planDir: string,
   hostFile?: string,
+  calibration?: string,
 ): Promise<CellOutcome> {
   const p = cell.params;
   const model = p.models[0];
-  const found = studyPlan(planKey(model, p.device, p.strategy, p.objective), planDir, hostFile);
+  const found = studyPlan(cellPlanKey(p, model), planDir, hostFile);
   if ('refused' in found) return { row: { ...row, status: 'refused', message: found.refused } };
-  const procs = new Set(Object.values(found.plan.placements).map((pl) => ('proc' in pl ? pl.proc : 'split')));
-  if (procs.size !== 1 || found.plan.changesModel)
+  const { plan, graph } = found;
+  if (plan.changesModel)
     return {
       row: {
         ...row,
         status: 'refused',
-        message: 'only single-partition plans run on the host until the executor lands',
+        message: 'its plans change the model (need retraining) and cannot be executed',
       },
     };
-  const { cost } = studyDevice(p.device, hostFile);
-  const host = hostFile ? loadHost(hostFile) : loadHost();
+  const { device, cost } = studyDevice(p.device, hostFile);
+  const evaluation = evaluatePlan(plan, graph, device, cost);
+  const simulatedMs = idleSimulatedMs(plan, graph, device, cost);
+  const predictedMs = simulatedMs ?? evaluation.latencyMs;
   const inputs = Object.entries(model.inputs ?? {}).map(([name, dims]) => ({ name, dims }));
-  const target = loadProfileTarget(model.source, inputs, model.values ?? {});
-  const predicted = predictRunMs(cost, host.runOverhead, target.graph, THREADS).endToEndMs;
-  const profile = await profileModel(target, { threads: THREADS, runs: p.runs ?? 5, warmup: 2 });
+  const target = loadExecTarget(model.source, inputs, model.values ?? {});
+  const result = await executePlan(target, plan, device, { runs: p.runs ?? 5 });
+  const maxAbsDiff = result.maxAbsDiff ?? null;
+  const verified = maxAbsDiff !== null && maxAbsDiff <= EXECUTE_TOLERANCE;
+  const sorted = [...result.runsMs].sort((a, b) => a - b);
   return {
     row: {
       ...row,
-      latency_ms: predicted,
-      predicted_ms: predicted,
-      measured_ms: profile.endToEnd.medianMs,
-      nodes: target.graph.nodes.length,
+      // A wrong result makes its timing meaningless: the cell is an error (a bug), numbers kept.
+      ...(verified
+        ? {}
+        : {
+            status: 'error' as const,
+            message: `outputs differ from the monolithic run by ${maxAbsDiff === null ? '(not verified)' : maxAbsDiff.toExponential(2)} (> ${EXECUTE_TOLERANCE})`,
+          }),
+      latency_ms: predictedMs,
+      p50_ms: result.measuredMs,
+      max_ms: sorted[sorted.length - 1] ?? null,
+      requests: result.runsMs.length,
+      completed: result.runsMs.length,
+      predicted_ms: predictedMs,
+      measured_ms: result.measuredMs,
+      max_abs_diff: maxAbsDiff,
+      nodes: graph.nodes.length,
       fallbacks: 0,
+      cross_edges: evaluation.crossEdges,
+      transfer_bytes: evaluation.transferBytes,
+      changes_model: false,
       details: JSON.stringify({
-        threads: THREADS,
-        measuredP10Ms: profile.endToEnd.p10Ms,
-        measuredP90Ms: profile.endToEnd.p90Ms,
-        backgroundCores: profile.backgroundCores ?? null,
-        runtime: profile.runtime,
+        backend: result.backend,
+        predictedBy: simulatedMs !== undefined ? 'simulator' : 'evaluatePlan',
+        evaluatedMs: evaluation.latencyMs,
+        calibration: calibration ?? null,
+        runsMs: result.runsMs,
+        partitions: result.partitions.length,
+        processors: [...new Set(result.partitions.map((q) => q.proc))],
+        threads: result.threads,
+        maxBusyWorkers: result.maxBusyWorkers ?? null,
+        diffs: result.diffs ?? null,
       }),
     },
+    ...(p.trace ? { traceJson: JSON.stringify(result.trace.events) } : {}),
   };
 }

@@ -4,14 +4,14 @@
 import { evaluatePlan } from '../plan/evaluate.js';
 import { pipelineThroughput } from '../plan/throughput.js';
 import { placementParts } from '../plan/validate.js';
-import { planKey, type Cell } from './cells.js';
+import { cellPlanKey, type Cell } from './cells.js';
 import { studyDevice } from './context.js';
 import { studyPlan } from './plan-cache.js';
 import type { CellOutcome, CellRow } from './row.js';
 
 export function runPlanCell(cell: Cell, row: CellRow, planDir: string, hostFile?: string): CellOutcome {
   const p = cell.params;
-  const key = planKey(p.models[0], p.device, p.strategy, p.objective);
+  const key = cellPlanKey(p, p.models[0]);
   const found = studyPlan(key, planDir, hostFile);
   if ('refused' in found) return { row: { ...row, status: 'refused', message: found.refused } };
   const { plan, graph } = found;

@@ -6,12 +6,15 @@ export interface Progress {
   start(total: number, done: number): void;
   tick(label: string): void;
   stop(): void;
+  /** A step before the cells start (e.g. calibrating the host). */
+  phase(label: string): void;
 }
 
 export const silentProgress: Progress = {
   start: () => undefined,
   tick: () => undefined,
   stop: () => undefined,
+  phase: () => undefined,
 };
 
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -34,6 +37,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     },
     stop() {
       bar.stop();
+    },
+    phase(label) {
+      stream.write(`${label}\n`);
     },
   };
 }

@@ -37,6 +37,8 @@ export interface CellRow {
   /** execute: the host prediction and the median measured latency. */
   predicted_ms: number | null;
   measured_ms: number | null;
+  /** execute: max |executed − monolithic ONNX Runtime| over the outputs (fp32). */
+  max_abs_diff: number | null;
   /** JSON: per-processor utilisation / compute, per-model metrics, thermal summary, notes. */
   details: string;
 }
@@ -73,6 +75,7 @@ export const ROW_COLUMNS: readonly (readonly [keyof CellRow, string])[] = [
   ['changes_model', 'BOOLEAN'],
   ['predicted_ms', 'DOUBLE'],
   ['measured_ms', 'DOUBLE'],
+  ['max_abs_diff', 'DOUBLE'],
   ['details', 'VARCHAR NOT NULL'],
 ];
 
@@ -114,6 +117,7 @@ export function emptyRow(
     changes_model: null,
     predicted_ms: null,
     measured_ms: null,
+    max_abs_diff: null,
     details: '{}',
   };
 }

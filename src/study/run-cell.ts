@@ -14,6 +14,8 @@ export interface CellEnv {
   planDir: string;
   /** Host calibration file (default .hetero/host.json). */
   hostFile?: string;
+  /** Which calibration the host's cost model comes from, recorded with each execution. */
+  calibration?: string;
 }
 
 export function cellIdentity(cell: Cell): CellRow {
@@ -41,7 +43,7 @@ export async function runCell(cell: Cell, env: CellEnv): Promise<CellOutcome> {
       case 'simulate':
         return runSimulateCell(cell, row, env.planDir, env.hostFile);
       case 'execute':
-        return await runExecuteCell(cell, row, env.planDir, env.hostFile);
+        return await runExecuteCell(cell, row, env.planDir, env.hostFile, env.calibration);
     }
   } catch (e) {
     if (isHeteroError(e)) {

@@ -4,11 +4,20 @@
 // every cell is a pure function of its parameters (seeded), plans are deterministic and shared
 // through the plan cache, and rows are keyed by cell id. Real executions on the host run last, one at
 // a time in this thread, so that parallel cells do not disturb the measurement.
+//
+// Host cells need a host calibration: the one given (--host-file), else .hetero/host.json, else — on a
+// clean clone — the executor's quick calibration (a few seconds), made once before any cell runs and
+// saved beside the results (OUT/host-quick.json) so that every worker and a resumed run use the same.
+// A hash of the calibration is part of host cells' ids: a new calibration recomputes them.
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { expandCells, type Cell } from './cells.js';
+import { HeteroError, isHeteroError } from '../errors.js';
+import { DEFAULT_HOST_FILE, loadHost, saveHostFile } from '../hardware/host.js';
+import { QUICK_CALIBRATION, quickHostFile } from '../runtime/host-device.js';
+import { expandCells, shortHash, type Cell } from './cells.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runCell, type CellEnv } from './run-cell.js';
 import type { CellOutcome, CellStatus } from './row.js';
@@ -35,9 +44,59 @@ export interface StudyRunSummary {
   /** Cells removed because the spec no longer has them. */
   removed: number;
   byStatus: Record<CellStatus, number>;
+  /** Which calibration host cells used (absent: the study has none). */
+  hostCalibration?: string;
 }
 
 export const RESULTS_FILE = 'results.duckdb';
+/** The quick host calibration a study makes when there is no host file (in its out dir). */
+export const QUICK_HOST_FILE = 'host-quick.json';
+
+export interface StudyHostCalibration {
+  hostFile: string;
+  /** Which calibration it is, as the results record it. */
+  label: string;
+  /** Hash of the file's content (part of host cells' ids). */
+  hash: string;
+}
+
+function usableHostFile(file: string): boolean {
+  try {
+    loadHost(file);
+    return true;
+  } catch (e) {
+    if (isHeteroError(e)) return false;
+    throw e;
+  }
+}
+
+/** The calibration host cells use (see the header); quick-calibrates only when there is none. */
+export async function studyHostCalibration(
+  outDir: string,
+  hostFile: string | undefined,
+  progress: Progress,
+): Promise<StudyHostCalibration> {
+  const chosen = (file: string, label: string): StudyHostCalibration => ({
+    hostFile: file,
+    label,
+    hash: shortHash(readFileSync(file, 'utf8')),
+  });
+  if (hostFile !== undefined) {
+    loadHost(hostFile); // a missing or malformed file the user named is a one-line error
+    return chosen(hostFile, `host file ${hostFile}`);
+  }
+  if (existsSync(DEFAULT_HOST_FILE)) {
+    if (!usableHostFile(DEFAULT_HOST_FILE))
+      throw new HeteroError(DEFAULT_HOST_FILE, 'is not a hetero host file: run `hetero calibrate` again');
+    return chosen(DEFAULT_HOST_FILE, `host file ${DEFAULT_HOST_FILE}`);
+  }
+  const quick = join(outDir, QUICK_HOST_FILE);
+  if (!existsSync(quick) || !usableHostFile(quick)) {
+    progress.phase(`no ${DEFAULT_HOST_FILE}: quick host calibration (a few seconds)…`);
+    saveHostFile(await quickHostFile(), quick);
+  }
+  return chosen(quick, `${QUICK_CALIBRATION} saved to ${quick}, as there is no ${DEFAULT_HOST_FILE}`);
+}
 
 /**
  * The worker's JS entry beside this module: dist/study/worker.js when running compiled; when this
@@ -52,18 +111,23 @@ export function workerFile(): string {
 
 export async function runStudy(study: ResolvedStudy, opts: RunStudyOptions): Promise<StudyRunSummary> {
   const vocab = await studyVocabulary();
-  const cells = expandCells(study, vocab);
+  const progress = opts.progress ?? silentProgress;
+  let cells = expandCells(study, vocab);
+  const host = cells.some((c) => c.params.device === 'host')
+    ? await studyHostCalibration(opts.outDir, opts.hostFile, progress)
+    : undefined;
+  if (host) cells = expandCells(study, vocab, { hostCalibration: host.hash });
   const dbPath = join(opts.outDir, RESULTS_FILE);
   const env: CellEnv = {
     planDir: join(opts.outDir, 'plans'),
-    ...(opts.hostFile ? { hostFile: opts.hostFile } : {}),
+    ...(host ? { hostFile: host.hostFile, calibration: host.label } : {}),
   };
-  const progress = opts.progress ?? silentProgress;
   const store = await ResultStore.open(dbPath);
   try {
     const removed = await store.keepOnly(new Set(cells.map((c) => c.id)));
     await store.setMeta('name', study.spec.name);
     await store.setMeta('spec', JSON.stringify(study.spec));
+    if (host) await store.setMeta('host_calibration', host.label);
     const finished = await store.finishedIds();
     const todo = cells.filter((c) => !finished.has(c.id));
     progress.start(cells.length, cells.length - todo.length);
@@ -95,7 +159,14 @@ export async function runStudy(study: ResolvedStudy, opts: RunStudyOptions): Pro
     const counts = await store.query('SELECT status, count(*) AS n FROM cells GROUP BY status');
     const byStatus: Record<CellStatus, number> = { ok: 0, refused: 0, error: 0, skipped: 0 };
     for (const r of counts) byStatus[String(r.status) as CellStatus] = Number(r.n);
-    return { dbPath, cells: cells.length, computed: todo.length, removed, byStatus };
+    return {
+      dbPath,
+      cells: cells.length,
+      computed: todo.length,
+      removed,
+      byStatus,
+      ...(host ? { hostCalibration: host.label } : {}),
+    };
   } finally {
     progress.stop();
     store.close();

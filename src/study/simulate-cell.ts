@@ -3,7 +3,7 @@
 // the simulator.
 import { planForSimulation, simulate } from '../sim/index.js';
 import type { ModelWorkload, QueuePolicy, SimModel, Workload } from '../sim/types.js';
-import { planKey, type Cell } from './cells.js';
+import { cellPlanKey, type Cell } from './cells.js';
 import { studyDevice } from './context.js';
 import { studyPlan, type StudyPlan } from './plan-cache.js';
 import type { CellOutcome, CellRow } from './row.js';
@@ -64,7 +64,7 @@ export function runSimulateCell(cell: Cell, row: CellRow, planDir: string, hostF
   const p = cell.params;
   const plans: (StudyPlan & { name: string })[] = [];
   for (const m of p.models) {
-    const found = studyPlan(planKey(m, p.device, p.strategy, p.objective), planDir, hostFile);
+    const found = studyPlan(cellPlanKey(p, m), planDir, hostFile);
     if ('refused' in found) return { row: { ...row, status: 'refused', message: found.refused } };
     plans.push({ ...found, name: m.name });
   }

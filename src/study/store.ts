@@ -40,6 +40,12 @@ export class ResultStore {
   private async createTables(): Promise<void> {
     const columns = ROW_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
     await this.db.run(`CREATE TABLE IF NOT EXISTS cells (${columns})`);
+    // A database written by an older hetero lacks the newer (nullable) columns: add them, so that
+    // resuming into it works; its old cells are recomputed anyway (CELL_FORMAT is in their ids).
+    for (const [name, type] of ROW_COLUMNS) {
+      if (!/NOT NULL|PRIMARY KEY/.test(type))
+        await this.db.run(`ALTER TABLE cells ADD COLUMN IF NOT EXISTS ${name} ${type}`);
+    }
     await this.db.run(
       'CREATE TABLE IF NOT EXISTS traces (cell_id VARCHAR PRIMARY KEY, events VARCHAR NOT NULL)',
     );

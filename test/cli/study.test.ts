@@ -1,10 +1,11 @@
 // `hetero study` and `hetero results` as a user runs them: bad specs are one line and exit 2 with
 // nothing written; results are queried and exported from the database a study wrote.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import buildDist from '../global-setup.js';
-import { specFile, tempDir, TINY_SPEC } from '../study/helpers.js';
+import { hostSpec, queryDb, specFile, tempDir, tinyBranchyModel, TINY_SPEC } from '../study/helpers.js';
 import { runCli } from './helpers.js';
 
 beforeAll(() => buildDist());
@@ -56,6 +57,53 @@ describe('hetero study', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^# hetero's default study/);
     expect(r.stdout).toContain('run: simulate');
+  });
+});
+
+describe('hetero study on a clean clone (no .hetero/host.json)', () => {
+  it('calibrates the host quickly, saves it beside the results and executes the host cells', async () => {
+    // Run from an empty directory: there is no .hetero/host.json there, as on a fresh clone.
+    const cwd = tempDir('clean-clone');
+    const spec = specFile(hostSpec(tinyBranchyModel()));
+    const r = spawnSync(process.execPath, [resolve('bin/hetero.js'), 'study', spec, '--out', 'out'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/host predictions: quick calibration on .* saved to out\/host-quick\.json/);
+    expect(existsSync(join(cwd, 'out', 'host-quick.json'))).toBe(true);
+    expect(existsSync(join(cwd, '.hetero'))).toBe(false); // the quick one is not the user's calibration
+    const db = join(cwd, 'out', 'results.duckdb');
+    const rows = await queryDb(
+      db,
+      "SELECT strategy, status, predicted_ms, measured_ms, max_abs_diff FROM cells WHERE kind = 'execute' ORDER BY strategy",
+    );
+    expect(rows.map((x) => [x.strategy, x.status])).toEqual([
+      ['cpu', 'ok'],
+      ['heft', 'ok'],
+    ]);
+    for (const x of rows) {
+      expect(Number(x.predicted_ms)).toBeGreaterThan(0);
+      expect(Number(x.measured_ms)).toBeGreaterThan(0);
+      expect(Number(x.max_abs_diff)).toBeLessThanOrEqual(1e-4);
+    }
+    const report = readFileSync(join(cwd, 'out', 'report.html'), 'utf8');
+    expect(report).toContain('id="chart-host"');
+    expect(report).toMatch(/Host predictions use the quick calibration on/);
+  });
+
+  it('rejects a --host-file that does not exist in one line', () => {
+    const r = runCli([
+      'study',
+      specFile(hostSpec(tinyBranchyModel())),
+      '--host-file',
+      '/nonexistent/host.json',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\/nonexistent\/host\.json: no host calibration here/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnxFile } from '../../src/formats/onnx/index.js';
 import { loadModel } from '../../src/frontend/load.js';
 import buildDist from '../global-setup.js';
-import { queryDb } from '../study/helpers.js';
+import { fakeHostFile, queryDb } from '../study/helpers.js';
 
 const HOSTILE = '<script>alert(1)</script>';
 const CHROMIUM_ARGS = [
@@ -56,7 +56,7 @@ sweeps:
   - { name: energy, run: plan, devices: [sd888], strategies: [adaptive], objectives: [energy] }
   - { name: gantt, run: plan, devices: [sd8gen2], strategies: [adaptive], traces: true }
   - { name: sim, run: simulate, devices: [sd888], strategies: [best-single, adaptive] }
-  - { name: host, run: execute, devices: [host], strategies: [best-single], models: [silero-vad], runs: 3 }
+  - { name: host, run: execute, devices: [host], strategies: [cpu, heft], models: [silero-vad], runs: 3 }
 `;
 }
 
@@ -71,10 +71,19 @@ beforeAll(() => {
   // YAML single quotes: the hostile name has none, so it is carried verbatim.
   spawnSync('sh', ['-c', `cat > '${specPath}'`], { input: spec(model) });
   out = join(dir, 'out');
-  const r = spawnSync(process.execPath, ['bin/hetero.js', 'study', specPath, '--out', out, '--jobs', '2'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  // A host file with fixed figures: the report does not depend on this machine's calibration.
+  const args = [
+    'bin/hetero.js',
+    'study',
+    specPath,
+    '--out',
+    out,
+    '--jobs',
+    '2',
+    '--host-file',
+    fakeHostFile(),
+  ];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/report: .*report\.html/);
@@ -127,6 +136,15 @@ describe('study report', () => {
       if (await has("SELECT 1 FROM cells WHERE kind = 'execute' AND status = 'ok'"))
         expected.push('chart-host');
       expect(ids).toEqual(expect.arrayContaining(expected));
+      expect(ids).toContain('chart-host'); // the study executes silero-vad on the host
+      // Conditions facets in the presets' order, idle first (not alphabetical: background-cpu < idle).
+      const headerX = (label: string): Promise<number> =>
+        page.$$eval(
+          '#chart-conditions svg text',
+          (texts, l) => texts.find((t) => t.textContent === l)?.getBoundingClientRect().x ?? NaN,
+          label,
+        );
+      expect(await headerX('idle')).toBeLessThan(await headerX('background-cpu'));
       expect(charts.every((c) => c.svg)).toBe(true);
       expect(await page.$$eval('script', (s) => s.length)).toBe(0);
       // The hostile names are shown as text (escaped), in the page and inside the charts.
@@ -141,6 +159,10 @@ describe('study report', () => {
         })),
       );
       expect(findings.length).toBeGreaterThan(0);
+      const host = findings.find((f) => f.text.startsWith('Predictions against real runs'));
+      expect(host?.text).toMatch(
+        /Over 2 plans of 1 models executed for real .* Host predictions use the host file /,
+      );
       for (const f of findings) {
         expect(f.values.length).toBeGreaterThan(0);
         const rows = await queryDb(dbPath, f.sql);

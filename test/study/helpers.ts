@@ -2,7 +2,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportOnnxFile } from '../../src/formats/onnx/index.js';
+import { inferShapes } from '../../src/graph/shape-inference.js';
+import { buildHostDevice, saveHostFile, type HostMeasurements } from '../../src/hardware/host.js';
 import { ResultStore, type QueryRow } from '../../src/study/store.js';
+import { GraphBuilder } from '../../src/zoo/builder.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `hetero-${prefix}-`));
@@ -50,4 +54,61 @@ export async function queryDb(dbPath: string, sql: string): Promise<QueryRow[]> 
   } finally {
     store.close();
   }
+}
+
+/** Fixed host figures: a host file needs no measurement (and no .hetero/host.json) with them. */
+const TEST_HOST: HostMeasurements = {
+  cpuModel: 'test CPU',
+  cores: 2,
+  clockMHz: 0,
+  memoryMB: 8192,
+  matmulGflops: { 1: 60, 2: 110 },
+  addBandwidthGBps: { 1: 20, 2: 35 },
+  cachedAddBandwidthGBps: { 1: 30, 2: 50 },
+  method: 'fixed numbers for tests',
+  measuredAt: '2026-01-01T00:00:00.000Z',
+};
+
+/**
+ * A host file with fixed figures and catalog-default costs (`peakScale` varies it, so that two
+ * files are two calibrations); returns its path.
+ */
+export function fakeHostFile(peakScale = 1, dir = tempDir('host')): string {
+  const measurements = {
+    ...TEST_HOST,
+    matmulGflops: { 1: 60 * peakScale, 2: 110 * peakScale },
+  };
+  return saveHostFile(
+    {
+      format: 'hetero-host/1',
+      device: buildHostDevice(measurements),
+      params: { device: 'host', processors: {}, fittedFrom: 'test' },
+      runOverhead: {},
+      measurements,
+    },
+    join(dir, `host-${peakScale}.json`),
+  );
+}
+
+/** A tiny two-branch CNN as an ONNX file (milliseconds per run): heft can give a branch to each worker. */
+export function tinyBranchyModel(dir = tempDir('model')): string {
+  const b = new GraphBuilder('tiny-branchy');
+  const x = b.input('x', [1, 8, 32, 32], { channels: 8 });
+  const left = b.relu(b.conv(x, { out: 32, kernel: [3, 3], pad: [1, 1], bias: true }, 'left'));
+  const right = b.relu(b.conv(x, { out: 32, kernel: [5, 5], pad: [2, 2], bias: true }, 'right'));
+  b.output(b.add(left, right));
+  const file = join(dir, 'tiny-branchy.onnx');
+  exportOnnxFile(inferShapes(b.build(), {}).graph, file);
+  return file;
+}
+
+/** A study of one tiny model executed on the host, whole CPU and heft over the per-core workers. */
+export function hostSpec(model: string): string {
+  return `name: host-tiny
+models:
+  - { name: tiny, source: '${model}' }
+devices: [host]
+sweeps:
+  - { name: host, run: execute, strategies: [cpu, heft], runs: 2, traces: true }
+`;
 }
