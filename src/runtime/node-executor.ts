@@ -106,6 +106,7 @@ export class NodeExecutor {
 
     return new Promise<InferenceResult>((resolve, reject) => {
       const t0 = performance.timeOrigin + performance.now();
+      const dispatchedAt = new Map<number, number>();
       const offs: (() => void)[] = [];
       let settled = false;
       const fail = (e: Error): void => {
@@ -139,6 +140,7 @@ export class NodeExecutor {
           if (from) shipped.push({ tensor: t, from: from.proc });
         }
         shippedFrom.set(i, shipped);
+        dispatchedAt.set(i, performance.timeOrigin + performance.now());
         for (const o of p.outputs) {
           if (!heldBy.has(o)) heldBy.set(o, new Set());
           heldBy.get(o)?.add(p.proc);
@@ -172,14 +174,18 @@ export class NodeExecutor {
           startMs: m.startAt - t0,
           endMs: m.endAt - t0,
         });
+        // A move lasts from the producer's end until the tensor reaches the consumer's worker; a
+        // worker busy with another partition picks the message up later, and that wait is not
+        // the move's: it ends at the main thread's hand-off at the latest.
+        const handedOffAt = Math.min(m.receivedAt, dispatchedAt.get(i) ?? m.receivedAt);
         for (const s of shippedFrom.get(i) ?? []) {
-          const end = producerEnd.get(s.tensor)?.endAt ?? m.receivedAt;
+          const end = producerEnd.get(s.tensor)?.endAt ?? handedOffAt;
           events.push({
             proc: `${s.from}→${proc}`,
             kind: 'transfer',
             node: m.partition,
             startMs: end - t0,
-            endMs: Math.max(end, m.receivedAt) - t0,
+            endMs: Math.max(end, handedOffAt) - t0,
           });
         }
         doneCount++;
