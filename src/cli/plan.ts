@@ -1,8 +1,7 @@
 // `hetero plan <model> --device <id>`: every strategy's plan for a model on a device, compared under
 // one cost model — or one strategy's, or a saved plan file's — with the Gantt chart of the chosen one.
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../write-atomic.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { deviceWithCost } from '../cost/for-device.js';
@@ -190,21 +189,6 @@ function readPlanFile(file: string): Plan {
   return parsePlanJson(text, file);
 }
 
-/** Writes next to `file` first and renames, so a failure never leaves half a file behind. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new HeteroError(file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`);
-  }
-}
-
 // ---- the command ------------------------------------------------------------------------------------
 
 interface Row {
@@ -267,9 +251,9 @@ export async function runPlanCommand(model: string, flags: PlanFlags): Promise<s
   }
   if (flags.out) {
     if (!chosen?.outcome.plan) throw new HeteroError('--out', 'no strategy produced a plan to write');
-    writeAtomic(flags.out, `${JSON.stringify(chosen.outcome.plan, null, 2)}\n`);
+    writeFileAtomic(flags.out, `${JSON.stringify(chosen.outcome.plan, null, 2)}\n`);
   }
-  if (flags.gantt && svg !== undefined) writeAtomic(flags.gantt, svg);
+  if (flags.gantt && svg !== undefined) writeFileAtomic(flags.gantt, svg);
 
   const results = rows.map((r) => resultRow(r, bestSingleMs, boundMs));
   if (flags.json) {

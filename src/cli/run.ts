@@ -17,7 +17,7 @@ import { executeInBrowser, type BrowserProvider } from '../runtime/browser.js';
 import { executePlan, type ExecutionResult } from '../runtime/execute.js';
 import { hostForExecution } from '../runtime/host-device.js';
 import { loadExecTarget } from '../runtime/target.js';
-import { simulate } from '../sim/index.js';
+import { idleRequestMs } from '../sim/index.js';
 import { parseCount, withModelInputs } from './options.js';
 import { parsePlanJson } from './plan.js';
 
@@ -148,16 +148,7 @@ function choosePlan(flags: RunFlags, graph: Graph, device: Device, cost: CostMod
 /** The simulator's latency for one request on an idle host, else undefined (it is optional here). */
 function simulatedMs(plan: Plan, graph: Graph, device: Device, cost: CostModel): number | undefined {
   try {
-    const r = simulate({
-      device,
-      cost,
-      models: [{ name: graph.name, graph, plan }],
-      workload: 'single',
-      conditions: 'idle',
-      durationMs: 1,
-      seed: 1,
-    });
-    return r.completed > 0 && Number.isFinite(r.latencyMs.p50) ? r.latencyMs.p50 : undefined;
+    return idleRequestMs(plan, graph, device, cost);
   } catch {
     return undefined;
   }

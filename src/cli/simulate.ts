@@ -1,9 +1,7 @@
 // `hetero simulate <model>[,…] --device <id> --strategy <name>`: plans the models with one strategy and
 // runs the plans through time under a workload and conditions (src/sim), printing what a user would
 // feel — latency percentiles, deadline misses, throughput, energy, utilisation, heat.
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../write-atomic.js';
 import type { Command } from 'commander';
 import { deviceWithCost } from '../cost/for-device.js';
 import { HeteroError } from '../errors.js';
@@ -81,21 +79,6 @@ export function parseWindow(text: string): TraceWindow {
   return { fromMs, toMs };
 }
 
-/** Writes next to `file` first and renames, so a failure never leaves half a file behind. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new HeteroError(file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`);
-  }
-}
-
 export async function runSimulateCommand(modelsArg: string, flags: SimulateFlags): Promise<string> {
   // Every flag is checked before any model is loaded: bad input fails fast and writes nothing.
   if (!flags.device) throw new HeteroError('--device', 'give a device id (see `hetero devices`)');
@@ -159,7 +142,7 @@ export async function runSimulateCommand(modelsArg: string, flags: SimulateFlags
         processors: device.processors.map((p) => p.id),
       },
     );
-    writeAtomic(flags.gantt, svg);
+    writeFileAtomic(flags.gantt, svg);
   }
 
   const summary = {

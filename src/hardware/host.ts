@@ -1,7 +1,8 @@
 // The `host` device: the machine hetero runs on, described from measurements taken here (peak compute,
 // bandwidth) rather than a spec sheet, and the host file that stores it with its fitted cost
 // parameters (.hetero/host.json, written by `hetero calibrate`).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../write-atomic.js';
 import { dirname, join } from 'node:path';
 import type { DeviceCostParams } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
@@ -195,9 +196,7 @@ function fmt(r: Record<number, number>): string {
 /** Writes the host file atomically (temp file + rename): a failure never leaves half a file. */
 export function saveHostFile(host: HostFile, file: string = DEFAULT_HOST_FILE): string {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(host, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(host, null, 2)}\n`);
   return file;
 }
 

@@ -1,6 +1,6 @@
 // The study report: one self-contained HTML file (inline SVG charts, no scripts, no network) built
 // from a results database — what was run, the findings with their evidence, and the charts.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../write-atomic.js';
 import { strategyNames } from '../plan/strategies/index.js';
 import type { TraceEvent } from '../plan/types.js';
 import { conditionPresetNames } from '../study/conditions.js';
@@ -187,9 +187,7 @@ export async function writeStudyReport(dbPath: string, htmlPath: string): Promis
   const store = await ResultStore.open(dbPath, { readOnly: true });
   try {
     const report = await buildStudyReport(store);
-    const tmp = `${htmlPath}.${process.pid}.tmp`;
-    writeFileSync(tmp, report.html);
-    renameSync(tmp, htmlPath);
+    writeFileAtomic(htmlPath, report.html);
     return report;
   } finally {
     store.close();

@@ -1,7 +1,7 @@
 // The simulator's public API: run plans through time under workloads and conditions (simulate), and
 // the parsers and presets that describe those.
 export type * from './types.js';
-export { simulate } from './simulate.js';
+export { simulate, idleRequestMs } from './simulate.js';
 export { parseWorkload, validateWorkload, DEFAULT_POLICY, deadlineOf } from './workload.js';
 export {
   CONDITION_PRESETS,

@@ -19,6 +19,9 @@ import type {
 } from './types.js';
 import { deadlineOf, modelWorkload, parseWorkload } from './workload.js';
 import type { CostModel } from '../cost/types.js';
+import type { Graph } from '../graph/types.js';
+import type { Device } from '../hardware/schema.js';
+import type { Plan } from '../plan/types.js';
 
 const DEFAULT_TICK_MS = 20;
 const DEFAULT_MAX_SAMPLES = 600;
@@ -165,4 +168,21 @@ export function simulate(input: SimulationInput): SimulationResult {
     ...(run.trace ? { trace: { events: run.trace } } : {}),
     notes,
   };
+}
+
+/**
+ * One request on an idle device: the latency the simulator predicts for `plan` alone (what `hetero
+ * run` and the study's real executions are compared with), or undefined when it completes none.
+ */
+export function idleRequestMs(plan: Plan, graph: Graph, device: Device, cost: CostModel): number | undefined {
+  const r = simulate({
+    device,
+    cost,
+    models: [{ name: graph.name, graph, plan }],
+    workload: 'single',
+    conditions: 'idle',
+    durationMs: 1,
+    seed: 1,
+  });
+  return r.completed > 0 && Number.isFinite(r.latencyMs.p50) ? r.latencyMs.p50 : undefined;
 }

@@ -5,14 +5,10 @@
 // idle host, as `hetero run` reports it. Measured numbers depend on the machine and its load: these
 // are the only cells whose results are not a pure function of the spec, so the runner runs them one
 // at a time, after the parallel cells, with nothing else of the study competing for the cores.
-import type { CostModel } from '../cost/types.js';
-import type { Graph } from '../graph/types.js';
-import type { Device } from '../hardware/schema.js';
 import { evaluatePlan } from '../plan/evaluate.js';
-import type { Plan } from '../plan/types.js';
 import { executePlan } from '../runtime/execute.js';
 import { loadExecTarget } from '../runtime/target.js';
-import { simulate } from '../sim/index.js';
+import { idleRequestMs } from '../sim/index.js';
 import { cellPlanKey, type Cell } from './cells.js';
 import { studyDevice } from './context.js';
 import { studyPlan } from './plan-cache.js';
@@ -20,25 +16,6 @@ import type { CellOutcome, CellRow } from './row.js';
 
 /** Largest max-abs difference from the monolithic run an execution may have (fp32), as `hetero run --verify`. */
 export const EXECUTE_TOLERANCE = 1e-4;
-
-/** The simulator's latency of one request on an idle device (what `hetero run` predicts), if it has one. */
-export function idleSimulatedMs(
-  plan: Plan,
-  graph: Graph,
-  device: Device,
-  cost: CostModel,
-): number | undefined {
-  const r = simulate({
-    device,
-    cost,
-    models: [{ name: graph.name, graph, plan }],
-    workload: 'single',
-    conditions: 'idle',
-    durationMs: 1,
-    seed: 1,
-  });
-  return r.completed > 0 && Number.isFinite(r.latencyMs.p50) ? r.latencyMs.p50 : undefined;
-}
 
 export async function runExecuteCell(
   cell: Cell,
@@ -62,7 +39,7 @@ export async function runExecuteCell(
     };
   const { device, cost } = studyDevice(p.device, hostFile);
   const evaluation = evaluatePlan(plan, graph, device, cost);
-  const simulatedMs = idleSimulatedMs(plan, graph, device, cost);
+  const simulatedMs = idleRequestMs(plan, graph, device, cost);
   const predictedMs = simulatedMs ?? evaluation.latencyMs;
   const inputs = Object.entries(model.inputs ?? {}).map(([name, dims]) => ({ name, dims }));
   const target = loadExecTarget(model.source, inputs, model.values ?? {});

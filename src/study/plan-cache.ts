@@ -3,7 +3,8 @@
 // Files are written to a temp name and renamed (atomic on POSIX): a kill mid-write leaves no half file.
 // Two workers planning the same key write identical bytes (planning is deterministic), so a race is
 // harmless.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../write-atomic.js';
 import { join } from 'node:path';
 import { isHeteroError } from '../errors.js';
 import type { Graph } from '../graph/types.js';
@@ -46,9 +47,7 @@ function readPlanFile(file: string, key: PlanKey): PlanFile | undefined {
 }
 
 function writePlanFile(file: string, content: PlanFile): void {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(content)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(content)}\n`);
 }
 
 /** The plan of `key`, from memory, the cache dir or by planning (then cached). */

@@ -6,26 +6,15 @@ import { withCoreWorkerParams } from '../../src/cost/for-device.js';
 import { createCostModel } from '../../src/cost/model.js';
 import type { CostModel } from '../../src/cost/types.js';
 import type { Graph } from '../../src/graph/types.js';
-import { buildHostDevice, withCoreWorkers, type HostMeasurements } from '../../src/hardware/host.js';
+import { buildHostDevice, withCoreWorkers } from '../../src/hardware/host.js';
+import { TEST_HOST } from '../test-host.js';
 import type { Device } from '../../src/hardware/schema.js';
 import { makePlan } from '../../src/plan/make-plan.js';
 import type { Placement, Plan } from '../../src/plan/types.js';
 import type { SplitModel } from '../../src/runtime/submodel.js';
 
-const MEASURED: HostMeasurements = {
-  cpuModel: 'test CPU',
-  cores: 2,
-  clockMHz: 0,
-  memoryMB: 8192,
-  matmulGflops: { 1: 60, 2: 110 },
-  addBandwidthGBps: { 1: 20, 2: 35 },
-  cachedAddBandwidthGBps: { 1: 30, 2: 50 },
-  method: 'fixed numbers for tests',
-  measuredAt: '2026-01-01T00:00:00.000Z',
-};
-
 export function testHost(): { device: Device; cost: CostModel } {
-  const device = withCoreWorkers(buildHostDevice(MEASURED));
+  const device = withCoreWorkers(buildHostDevice(TEST_HOST));
   const params = withCoreWorkerParams({ device: 'host', processors: {}, fittedFrom: 'test' }, device);
   return { device, cost: createCostModel(device, params) };
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportOnnxFile } from '../../src/formats/onnx/index.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
-import { buildHostDevice, saveHostFile, type HostMeasurements } from '../../src/hardware/host.js';
+import { buildHostDevice, saveHostFile } from '../../src/hardware/host.js';
+import { TEST_HOST } from '../test-host.js';
 import { ResultStore, type QueryRow } from '../../src/study/store.js';
 import { GraphBuilder } from '../../src/zoo/builder.js';
 
@@ -55,19 +56,6 @@ export async function queryDb(dbPath: string, sql: string): Promise<QueryRow[]> 
     store.close();
   }
 }
-
-/** Fixed host figures: a host file needs no measurement (and no .hetero/host.json) with them. */
-const TEST_HOST: HostMeasurements = {
-  cpuModel: 'test CPU',
-  cores: 2,
-  clockMHz: 0,
-  memoryMB: 8192,
-  matmulGflops: { 1: 60, 2: 110 },
-  addBandwidthGBps: { 1: 20, 2: 35 },
-  cachedAddBandwidthGBps: { 1: 30, 2: 50 },
-  method: 'fixed numbers for tests',
-  measuredAt: '2026-01-01T00:00:00.000Z',
-};
 
 /**
  * A host file with fixed figures and catalog-default costs (`peakScale` varies it, so that two

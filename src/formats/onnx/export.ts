@@ -1,8 +1,6 @@
 // hetero Graph -> ONNX ModelProto bytes that onnxruntime loads. Constant tensors become initializers
 // (weightless ones get generated weights), nested graphs become graph attributes.
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../../write-atomic.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import { inferAttrKind } from './attr-kinds.js';
 import { encodeAttribute } from './attributes.js';
@@ -77,19 +75,7 @@ export function exportOnnx(fusedGraph: Graph, opts: ExportOnnxOptions = {}): Uin
 
 /** Writes next to `file` first and renames, so a failure never leaves a half-written model behind. */
 export function exportOnnxFile(graph: Graph, file: string, opts: ExportOnnxOptions = {}): void {
-  const bytes = exportOnnx(graph, opts);
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code ?? 'I/O error';
-    throw onnxError(file, `cannot be written (${code})`);
-  }
+  writeFileAtomic(file, exportOnnx(graph, opts), onnxError);
 }
 
 function usedDomains(g: Graph, out = new Set<string>()): Set<string> {
