@@ -121,7 +121,7 @@ function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string
     if (!key.includes('@')) continue;
     const o = c.runOverhead[key.split('@')[1] ?? ''];
     lines.push(
-      `${key}: dispatch ${p.dispatchUs.toFixed(1)} µs, run = ${o ? `${(o.kernelScale ?? 1).toFixed(3)} × Σ kernels + ${o.fixedMs.toFixed(3)} ms + ${(o.perNodeMs * 1000).toFixed(2)} µs/node` : '—'}`,
+      `${key}: dispatch ${p.dispatchUs.toFixed(1)} µs, run = ${o ? `${(o.kernelScale ?? 1).toFixed(3)} × Σ kernels + ${o.fixedMs.toFixed(3)} ms + ${(o.perNodeMs * 1000).toFixed(2)} µs/node, profiler ${((o.profilerEventMs ?? 0) * 1000).toFixed(2)} µs/event` : '—'}`,
     );
     lines.push(`  efficiency (peak share at 10^4 / 10^6 / 10^8 FLOPs):`);
     for (const [name, curve] of curvesOf(p)) {

@@ -1,7 +1,12 @@
 // `hetero profile <model>`: per-node and end-to-end latency measured on onnxruntime-node.
 import type { Command } from 'commander';
 import { HeteroError } from '../errors.js';
-import type { GraphOptimizationLevel, ModelProfile } from '../cost/measurements.js';
+import {
+  ESTIMATE_QUANTILE,
+  estimateOf,
+  type GraphOptimizationLevel,
+  type ModelProfile,
+} from '../cost/measurements.js';
 import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { profileModel } from '../runtime/profile.js';
 import { formatPercent, table } from './format.js';
@@ -12,6 +17,7 @@ interface ProfileFlags {
   value: Record<string, number[]>;
   threads: string;
   runs: string;
+  maxRuns?: string;
   warmup: string;
   top: string;
   optimization: string;
@@ -25,7 +31,8 @@ export function registerProfile(program: Command, print: (text: string) => void)
     .description('run a model on onnxruntime-node with its profiler: per-node and end-to-end latency')
     .argument('<model>', 'an .onnx file, zoo:NAME or pkg:NAME')
     .option('--threads <n>', 'ONNX Runtime intra-op threads', '1')
-    .option('--runs <k>', 'measured runs', '20')
+    .option('--runs <k>', 'measured runs (each one plain and one profiled, interleaved)', '20')
+    .option('--max-runs <k>', 'keep measuring up to k runs until the p20 is known within ±2%')
     .option('--warmup <k>', 'runs before measuring', '3')
     .option('--top <n>', 'how many slowest nodes to list', '15')
     .option('--optimization <level>', `ORT graph optimization: ${LEVELS.join(', ')}`, 'disabled')
@@ -40,6 +47,7 @@ export function registerProfile(program: Command, print: (text: string) => void)
         values: flags.value,
         threads: parseCount(flags.threads, '--threads', 1),
         runs: parseCount(flags.runs, '--runs', 1),
+        ...(flags.maxRuns === undefined ? {} : { maxRuns: parseCount(flags.maxRuns, '--max-runs', 1) }),
         warmup: parseCount(flags.warmup, '--warmup', 0),
         graphOptimization: level,
       });
@@ -60,8 +68,12 @@ export function renderProfile(p: ModelProfile, top: number): string {
     .join(' ');
   lines.push(`${p.model} ${shapes}  ·  ${p.threads} thread(s), ${p.runs} runs, ORT ${p.runtime.version}`);
   lines.push(
-    `end-to-end  median ${ms(p.endToEnd.medianMs)} ms  (p10 ${ms(p.endToEnd.p10Ms)}, p90 ${ms(p.endToEnd.p90Ms)})`,
+    `end-to-end  median ${ms(p.endToEnd.medianMs)} ms  (p10 ${ms(p.endToEnd.p10Ms)}, p90 ${ms(p.endToEnd.p90Ms)}; estimate p${Math.round(ESTIMATE_QUANTILE * 100)} ${ms(estimateOf(p.endToEnd))} ms)`,
   );
+  if (p.backgroundCores !== undefined)
+    lines.push(
+      `other processes kept ${p.backgroundCores.toFixed(2)} cores busy meanwhile${p.stoppedBy ? `; stopped: ${p.stoppedBy}` : ''}`,
+    );
   lines.push(
     `with profiler ${ms(p.profiledEndToEnd.medianMs)} ms  ·  ${p.nodes.length} nodes  ·  ${formatPercent(p.mappedShare)} of kernel time mapped to nodes`,
   );

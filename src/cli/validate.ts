@@ -2,6 +2,7 @@
 // measurements, beside a FLOPs-only baseline.
 import type { Command } from 'commander';
 import type { FidelitySummary } from '../cost/fidelity.js';
+import { ESTIMATE_QUANTILE } from '../cost/measurements.js';
 import { validateHost, type ValidationReport } from '../cost/validate-host.js';
 import { HeteroError } from '../errors.js';
 import { phoneFidelity } from '../cost/calibrate-published.js';
@@ -100,6 +101,11 @@ export function renderValidation(r: ValidationReport): string {
     ]),
     '',
     `scored ops hold ${formatPercent(r.perOpTimeShare)} of measured kernel time; targets: end-to-end ≥ 90%, per op ≥ 70% within ±10%`,
+    ...(r.load
+      ? [
+          `measured while other processes kept ${r.load.meanBackgroundCores.toFixed(2)} cores busy on average (at most ${r.load.maxBackgroundCores.toFixed(2)}); latencies are p${Math.round(ESTIMATE_QUANTILE * 100)} of interleaved runs`,
+        ]
+      : []),
     '',
     table([
       ['  model', 'inputs', 'threads', 'measured ms', 'predicted ms', 'error', 'FLOPs-only ms'],
@@ -108,7 +114,8 @@ export function renderValidation(r: ValidationReport): string {
         Object.values(m.inputs)
           .map((d) => d.join('x'))
           .join(','),
-        `${m.threads}`,
+        // "2→1": asked for 2 threads, others held a core, so the runs had 1 (effectiveThreads).
+        m.effectiveThreads === undefined ? `${m.threads}` : `${m.threads}→${m.effectiveThreads}`,
         m.measuredMs.toFixed(2),
         m.predictedMs.toFixed(2),
         `${((m.predictedMs / m.measuredMs - 1) * 100).toFixed(1)}%`,

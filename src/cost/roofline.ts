@@ -124,7 +124,7 @@ export interface NodeInfo {
   readonly floatElemBytes: number;
   /**
    * Op type refined by the shape features that change which kernel runs: "Conv:k1", "Conv:k3s2",
-   * "Conv:dw3" (depthwise), "Conv:g3" (grouped), "MatMul:batched", "Add:bcast" (a non-scalar operand
+   * "Conv:dw3" / "Conv:dw3s2" (depthwise), "Conv:g3" (grouped), "MatMul:batched", "Add:bcast" (a non-scalar operand
    * broadcast); the op type itself when nothing refines it.
    */
   readonly fineKey: string;
@@ -206,7 +206,10 @@ function shapeKeys(node: Node, graph: Graph): { fineKey: string; familyKey: stri
     const cin = numericShape(graph, node.inputs[0])?.[1];
     const strides = Array.isArray(node.attrs.strides) ? (node.attrs.strides as unknown[]) : [];
     const s = strides.some((x) => typeof x === 'number' && x > 1) ? 's2' : '';
-    if (group > 1 && group === cin) return { fineKey: `Conv:dw${k}`, familyKey: 'Conv:dw', groups: group };
+    // Stride separates depthwise kernels as it does dense ones: a stride-2 depthwise conv reads 4×
+    // the input per output and ran 1.2–1.8× slower than its FLOPs on the stride-1 curve (host profiles).
+    if (group > 1 && group === cin)
+      return { fineKey: `Conv:dw${k}${s}`, familyKey: 'Conv:dw', groups: group };
     if (group > 1) return { fineKey: `Conv:g${k}`, familyKey: 'Conv:grouped', groups: group };
     return { fineKey: `Conv:k${k}${s}`, familyKey: 'Conv:dense', groups: 1 };
   }

@@ -7,13 +7,14 @@ import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import {
   calibrateHost,
+  effectiveThreads,
   predictRunMs,
   type CalibrateOptions,
   type HostCalibration,
   type ProfiledModel,
 } from './calibrate-host.js';
 import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
-import { median } from './measurements.js';
+import { estimateOf, median } from './measurements.js';
 import { createCostModel } from './model.js';
 import { nodeInfo } from './roofline.js';
 import type { CostModel } from './types.js';
@@ -33,6 +34,10 @@ export interface ModelCase {
   measuredMs: number;
   predictedMs: number;
   baselineMs: number;
+  /** Cores other processes kept busy while it was measured (absent when unknown). */
+  backgroundCores?: number;
+  /** The threads its runs had when others took cores (effectiveThreads); absent = `threads`. */
+  effectiveThreads?: number;
 }
 
 export interface FidelityPair {
@@ -51,6 +56,8 @@ export interface ValidationReport extends FidelityPair {
   families: string[];
   /** Which families each held-out family's calibration was fitted on. */
   folds: { heldOut: string; fittedOn: string[] }[];
+  /** Background load over the profiles (cores others kept busy), when the profiles recorded it. */
+  load?: { meanBackgroundCores: number; maxBackgroundCores: number };
 }
 
 /** Predicted latency of a whole graph: the run from its kernels (RunOverhead); per node too. */
@@ -86,24 +93,27 @@ export function validateHost(
     const calibration = calibrateHost(measurements, train, opts);
     folds.push({ heldOut: family, fittedOn: calibration.fittedOn });
     const model = createCostModel(calibration.device, calibration.params);
-    const base = fitFlopsBaseline(train);
+    const base = fitFlopsBaseline(train, measurements.cores);
     for (const d of test) {
-      const t = d.profile.threads;
+      // Predicted at the threads the runs had (effectiveThreads), labelled by the threads asked for.
+      const t = effectiveThreads(d.profile, measurements.cores);
       const { endToEndMs, nodeMs } = predictGraphMs(model, calibration, d.graph, t);
-      const measured = d.profile.endToEnd.medianMs;
+      const measured = estimateOf(d.profile.endToEnd);
       const flops = d.graph.nodes.reduce((s, n) => s + nodeInfo(n, d.graph).flops, 0);
       const baselineMs = flops / ((base.e2eGflops.get(t) ?? base.fallbackGflops) * 1e6);
-      const label = `${d.profile.model} ${shapes(d.profile.inputs)} t${t}`;
+      const label = `${d.profile.model} ${shapes(d.profile.inputs)} t${d.profile.threads}${t === d.profile.threads ? '' : ` (ran as t${t})`}`;
       e2e.push({ label, predictedMs: endToEndMs, measuredMs: measured });
       baseE2e.push({ label, predictedMs: baselineMs, measuredMs: measured });
       models.push({
         family,
         model: d.profile.model,
         inputs: d.profile.inputs,
-        threads: t,
+        threads: d.profile.threads,
+        ...(t === d.profile.threads ? {} : { effectiveThreads: t }),
         measuredMs: measured,
         predictedMs: endToEndMs,
         baselineMs,
+        ...(d.profile.backgroundCores === undefined ? {} : { backgroundCores: d.profile.backgroundCores }),
       });
       const byId = new Map(d.graph.nodes.map((n) => [n.id, n]));
       const opGflops = base.opGflops.get(t) ?? base.fallbackGflops;
@@ -111,7 +121,7 @@ export function validateHost(
         const node = byId.get(m.node);
         const predictedMs = nodeMs.get(m.node);
         if (!node || predictedMs === undefined) continue;
-        const measuredMs = m.latency.medianMs;
+        const measuredMs = estimateOf(m.latency);
         const c = { label: `${label} ${m.node}`, predictedMs, measuredMs };
         totalMs += measuredMs;
         perOpAll.push(c);
@@ -132,11 +142,26 @@ export function validateHost(
     models,
     families,
     folds,
+    ...loadOf(data),
+  };
+}
+
+function loadOf(data: readonly ProfiledModel[]): Pick<ValidationReport, 'load'> {
+  const cores = data.map((d) => d.profile.backgroundCores).filter((c): c is number => c !== undefined);
+  if (cores.length === 0) return {};
+  return {
+    load: {
+      meanBackgroundCores: cores.reduce((a, b) => a + b, 0) / cores.length,
+      maxBackgroundCores: Math.max(...cores),
+    },
   };
 }
 
 /** One GFLOPS per thread count, the median of FLOPs/time in log space: whole models and single ops. */
-function fitFlopsBaseline(train: readonly ProfiledModel[]): {
+function fitFlopsBaseline(
+  train: readonly ProfiledModel[],
+  cores: number,
+): {
   e2eGflops: Map<number, number>;
   opGflops: Map<number, number>;
   fallbackGflops: number;
@@ -147,13 +172,13 @@ function fitFlopsBaseline(train: readonly ProfiledModel[]): {
     if (Number.isFinite(v) && v > 0) m.set(t, [...(m.get(t) ?? []), Math.log(v)]);
   };
   for (const d of train) {
-    const t = d.profile.threads;
+    const t = effectiveThreads(d.profile, cores);
     const byId = new Map(d.graph.nodes.map((n) => [n.id, n]));
     const flops = d.graph.nodes.reduce((s, n) => s + nodeInfo(n, d.graph).flops, 0);
-    push(e2e, t, flops / (d.profile.endToEnd.medianMs * 1e6));
+    push(e2e, t, flops / (estimateOf(d.profile.endToEnd) * 1e6));
     for (const m of d.profile.nodes) {
       const node = byId.get(m.node);
-      if (node) push(op, t, nodeInfo(node, d.graph).flops / (m.latency.medianMs * 1e6));
+      if (node) push(op, t, nodeInfo(node, d.graph).flops / (estimateOf(m.latency) * 1e6));
     }
   }
   const fit = (m: Map<number, number[]>): Map<number, number> =>

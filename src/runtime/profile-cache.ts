@@ -2,7 +2,7 @@
 // optimization level, so that `hetero validate` reuses what `hetero calibrate` measured.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkProfileMatches, type ModelProfile } from '../cost/measurements.js';
+import { checkProfileMatches, MEASUREMENT_METHOD, type ModelProfile } from '../cost/measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import { waitForQuiet } from './profile-load.js';
 import { profileModel, type ProfileOptions, type ProfileTarget } from './profile.js';
@@ -13,7 +13,10 @@ export function profileCacheFile(dir: string, fingerprint: string, threads: numb
   return join(dir, `${fingerprint}-t${threads}-${level}.json`);
 }
 
-/** A cached profile with at least `runs` runs, or undefined. A file of another model is an error. */
+/**
+ * A cached profile of the current MEASUREMENT_METHOD with at least `runs` runs, or undefined. A file of
+ * another model is an error.
+ */
 export function readCachedProfile(
   dir: string,
   fingerprint: string,
@@ -35,7 +38,9 @@ export function readCachedProfile(
     return undefined; // a torn or foreign file: measure again
   }
   checkProfileMatches(profile, fingerprint, file);
-  return profile.runs >= runs && profile.threads === threads ? profile : undefined;
+  return profile.runs >= runs && profile.threads === threads && profile.method === MEASUREMENT_METHOD
+    ? profile
+    : undefined;
 }
 
 export function writeCachedProfile(dir: string, profile: ModelProfile): string {
@@ -70,19 +75,14 @@ export async function cachedProfile(
 export const MAX_BACKGROUND_CORES = 0.3;
 
 /**
- * Profiles on a quiet machine where possible: waits up to 5 s for others to use under
- * MAX_BACKGROUND_CORES, measures, and measures once more when others kept more than a core busy;
- * keeps the less disturbed profile. Every profile records the load it saw (backgroundCores), so a
- * disturbed measurement is visible rather than silent; the waits are bounded so a busy machine
- * slows calibration down by seconds per profile, not without end.
+ * Profiles on a quiet machine where possible: waits up to 2 s for others to use under
+ * MAX_BACKGROUND_CORES, then measures once. Load that comes and goes during the measurement is the
+ * profiler's own business (interleaved runs, a low-quantile estimate and a stopping rule, see
+ * profile.ts), which copes with it far better than measuring twice and keeping the less disturbed
+ * median did; every profile records the load it saw (backgroundCores), so a disturbed measurement
+ * is visible rather than silent.
  */
 export async function quietProfile(target: ProfileTarget, opts: ProfileOptions): Promise<ModelProfile> {
-  let best: ModelProfile | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    await waitForQuiet(MAX_BACKGROUND_CORES, 5_000);
-    const p = await profileModel(target, opts);
-    if (!best || (p.backgroundCores ?? 0) < (best.backgroundCores ?? 0)) best = p;
-    if ((p.backgroundCores ?? 0) <= 1) break;
-  }
-  return best as ModelProfile;
+  await waitForQuiet(MAX_BACKGROUND_CORES, 2_000);
+  return profileModel(target, opts);
 }

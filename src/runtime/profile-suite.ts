@@ -91,6 +91,18 @@ export interface SuiteProgress {
   label: string;
 }
 
+/**
+ * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both
+ * plain and profiled wall times is known within ±2% (95%), up to 80 rounds or 6 s of measuring per
+ * profile, which bounds a full calibration on a busy machine to a few minutes.
+ */
+export const SUITE_PROFILE_OPTIONS = {
+  runs: 20,
+  maxRuns: 80,
+  precision: 0.02,
+  budgetMs: 6_000,
+} as const;
+
 /** Profiles every model at every thread count (cached); `onProgress` after each. */
 export async function profileSuite(
   models: readonly SuiteModel[],
@@ -109,7 +121,14 @@ export async function profileSuite(
       ? { graph: m.build(), values: m.values }
       : loadProfileTarget(m.spec, m.inputs, m.values ?? {});
     for (const t of threads) {
-      const profile = await cachedProfile(target, { ...opts, threads: t, values: m.values });
+      const runs = opts.runs ?? SUITE_PROFILE_OPTIONS.runs;
+      const profile = await cachedProfile(target, {
+        ...SUITE_PROFILE_OPTIONS,
+        ...opts,
+        maxRuns: Math.max(runs, opts.maxRuns ?? SUITE_PROFILE_OPTIONS.maxRuns),
+        threads: t,
+        values: m.values,
+      });
       out.push({ family: m.family, graph: target.graph, profile });
       done++;
       onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}` });

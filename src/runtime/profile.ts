@@ -1,5 +1,6 @@
 // `profileModel`: run a model on onnxruntime-node with its per-node profiler and map the kernel
-// events back to hetero node ids — per-node and end-to-end latency, median and spread over runs.
+// events back to hetero node ids — per-node and end-to-end latency, a robust estimate (the p20, see
+// ESTIMATE_QUANTILE) and the spread over runs.
 //
 // Choices (measured, see the note in issue 3):
 // - Graph optimization 'disabled' by default: profiler events then map 1:1 to hetero nodes. At 'basic'
@@ -7,8 +8,19 @@
 //   the removed nodes read as free; calibration would learn a wrong per-op cost.
 // - Real model files are run as they are (their node names are hetero ids, see formats/onnx import);
 //   zoo graphs are exported with generated weights (export names nodes by hetero id).
-// - End-to-end latency is timed in extra runs after the profiler is switched off, so the profiler's
-//   own per-event overhead does not inflate it; the profiled runs' wall clock is kept beside it.
+// - Two sessions of the model, one with the profiler and one without, run alternately (ABBA order),
+//   so that end-to-end latency (the plain runs: the profiler's own per-event overhead would inflate
+//   it) and per-node kernel times (the profiled runs) are taken in the same stretch of time, under
+//   the same background load, rather than one after the other under whatever load each phase saw.
+// - ORT's pool threads do not spin-wait (session.intra_op.allow_spinning = 0) unless asked. A
+//   spinning thread burns the core its sibling or another process needs, so on a machine with any
+//   background load a 2-thread run stalls at every barrier: measured on resnet50 (1×3×128×128, 2
+//   threads, one core busy elsewhere), p20 45–91 ms from one block of runs to the next while
+//   spinning, 32.0–32.6 ms without. The wake-up a sleeping thread pays instead is part of each
+//   parallel op's time, which calibration fits like any other per-op cost. One thread has no pool.
+// - With maxRuns > runs, rounds continue until the estimates are stable: the 95% confidence
+//   interval of the p20 of both sessions' wall times within ±precision (quantileCi), or maxRuns,
+//   or the time budget. A quiet machine stops at `runs`; a busy one measures longer.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +34,9 @@ import { graphFingerprint } from '../graph/fingerprint.js';
 import type { Graph } from '../graph/types.js';
 import {
   latencyStats,
+  MEASUREMENT_METHOD,
   median,
+  relativeCiHalfWidth,
   type GraphOptimizationLevel,
   type ModelProfile,
   type NodeMeasurement,
@@ -37,10 +51,21 @@ export interface ProfileOptions {
   values?: Record<string, number[]>;
   /** ORT intra-op threads (default 1). */
   threads?: number;
-  /** Measured runs (default 20), each profiled and each timed again unprofiled. */
+  /** Measured rounds (default 20), each one profiled run and one plain run; the minimum when maxRuns is larger. */
   runs?: number;
-  /** Runs before measuring (default 3): first runs allocate and warm caches. */
+  /** Rounds go on up to this many until the estimates are stable (default: runs, a fixed count). */
+  maxRuns?: number;
+  /** Stable = the estimate's 95% CI within ± this share of it (default 0.02). */
+  precision?: number;
+  /** No rounds are started after this much measuring time (ms; default unbounded). */
+  budgetMs?: number;
+  /** Rounds before measuring (default 3): first runs allocate and warm caches. */
   warmup?: number;
+  /**
+   * Let ORT's pool threads spin-wait between parallel sections (ORT's default; here default false,
+   * see the header).
+   */
+  spinning?: boolean;
   graphOptimization?: GraphOptimizationLevel;
 }
 
@@ -88,28 +113,66 @@ export async function profileModel(
   const where = target.file ?? graph.name;
   const feeds = makeFeeds(graph, { ...(target.values ?? {}), ...(opts.values ?? {}) });
 
+  const maxRuns = Math.max(runs, Math.trunc(opts.maxRuns ?? runs));
+  const precision = opts.precision ?? 0.02;
+  const budgetMs = opts.budgetMs ?? Infinity;
+
   const dir = mkdtempSync(join(tmpdir(), 'hetero-profile-'));
+  const common: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: level,
+    ...(opts.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+  };
   try {
-    const session = await createSession(target, where, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: level,
-      enableProfiling: true,
-      profileFilePrefix: join(dir, 'ort'),
-    });
+    const plainSession = await createSession(target, where, common);
+    let profSession: ort.InferenceSession | undefined;
     try {
-      const { value: timed, backgroundCores } = await withLoadMeter(async () => {
-        const profiled = await timeRuns(session, feeds, warmup + runs, where);
-        session.endProfiling();
-        return { profiled, plain: await timeRuns(session, feeds, runs, where) };
+      profSession = await createSession(target, where, {
+        ...common,
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'ort'),
       });
-      const profiledMs = timed.profiled;
-      const endToEndMs = timed.plain;
+      const prof = profSession;
+      // ABBA: which session goes first alternates, so neither always runs right after the other.
+      const round = async (i: number): Promise<{ plainMs: number; profiledMs: number }> => {
+        const plainFirst = i % 2 === 0;
+        const a = await timeRun(plainFirst ? plainSession : prof, feeds, where);
+        const b = await timeRun(plainFirst ? prof : plainSession, feeds, where);
+        return plainFirst ? { plainMs: a, profiledMs: b } : { plainMs: b, profiledMs: a };
+      };
+      for (let i = 0; i < warmup; i++) await round(i);
+      const measure = async (): Promise<{
+        plain: number[];
+        profiled: number[];
+        stoppedBy: NonNullable<ModelProfile['stoppedBy']>;
+      }> => {
+        const plain: number[] = [];
+        const profiled: number[] = [];
+        const t0 = performance.now();
+        for (let i = 0; ; i++) {
+          const r = await round(warmup + i);
+          plain.push(r.plainMs);
+          profiled.push(r.profiledMs);
+          const n = plain.length;
+          if (n < runs) continue;
+          if (n >= maxRuns) return { plain, profiled, stoppedBy: 'max-runs' };
+          if (performance.now() - t0 >= budgetMs) return { plain, profiled, stoppedBy: 'budget' };
+          if (relativeCiHalfWidth(plain) <= precision && relativeCiHalfWidth(profiled) <= precision)
+            return { plain, profiled, stoppedBy: 'stable' };
+        }
+      };
+      const { value: timed, backgroundCores } = await withLoadMeter(async () => {
+        const result = await measure();
+        prof.endProfiling();
+        return result;
+      });
+      const measured = timed.plain.length;
       const traceFile = readdirSync(dir).find((f) => f.endsWith('.json'));
       if (!traceFile) throw new Error(`onnxruntime wrote no profile into ${dir}`);
       const events = parseTraceEvents(JSON.parse(readFileSync(join(dir, traceFile), 'utf8')));
-      const trace = kernelTimesPerRun(events, new Set(graph.nodes.map((n) => n.id)), runs);
+      const trace = kernelTimesPerRun(events, new Set(graph.nodes.map((n) => n.id)), measured);
       const nodes: NodeMeasurement[] = [];
       for (const n of graph.nodes) {
         const us = trace.nodeUs.get(n.id);
@@ -120,9 +183,9 @@ export async function profileModel(
         fingerprint: graphFingerprint(graph),
         inputs: inputShapes(graph),
         threads,
-        runs,
-        endToEnd: latencyStats(endToEndMs),
-        profiledEndToEnd: latencyStats(profiledMs.slice(warmup)),
+        runs: measured,
+        endToEnd: latencyStats(timed.plain),
+        profiledEndToEnd: latencyStats(timed.profiled),
         nodes,
         mappedShare: trace.mappedShare,
         unmappedEvents: [...trace.unmappedUs]
@@ -134,10 +197,13 @@ export async function profileModel(
           graphOptimization: level,
         },
         ...(backgroundCores === undefined ? {} : { backgroundCores }),
+        method: MEASUREMENT_METHOD,
+        stoppedBy: timed.stoppedBy,
         measuredAt: new Date().toISOString(),
       };
     } finally {
-      await session.release();
+      await profSession?.release();
+      await plainSession.release();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -159,23 +225,19 @@ async function createSession(
   }
 }
 
-async function timeRuns(
+/** Wall-clock time (ms) of one session.run. */
+async function timeRun(
   session: ort.InferenceSession,
   feeds: Record<string, ort.Tensor>,
-  count: number,
   where: string,
-): Promise<number[]> {
-  const ms: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    try {
-      await session.run(feeds);
-    } catch (e) {
-      throw new HeteroError(where, `ONNX Runtime failed to run it: ${firstLine(e)}`);
-    }
-    ms.push(performance.now() - t0);
+): Promise<number> {
+  const t0 = performance.now();
+  try {
+    await session.run(feeds);
+  } catch (e) {
+    throw new HeteroError(where, `ONNX Runtime failed to run it: ${firstLine(e)}`);
   }
-  return ms;
+  return performance.now() - t0;
 }
 
 function inputShapes(graph: Graph): Record<string, number[]> {

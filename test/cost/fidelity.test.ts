@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { relativeError, summarizeFidelity } from '../../src/cost/fidelity.js';
-import { latencyStats, quantile } from '../../src/cost/measurements.js';
+import {
+  ESTIMATE_QUANTILE,
+  estimateOf,
+  latencyStats,
+  quantile,
+  quantileCi,
+  relativeCiHalfWidth,
+} from '../../src/cost/measurements.js';
 
 describe('summarizeFidelity', () => {
   it('counts cases within ±10% and averages the absolute relative error', () => {
@@ -39,5 +46,36 @@ describe('latencyStats', () => {
     expect(s.p90Ms).toBeCloseTo(4.6, 9);
     expect(s.samplesMs).toEqual([5, 1, 4, 2, 3]);
     expect(quantile([], 0.5)).toBe(0);
+  });
+
+  it('estimates with the low quantile, which one-sided interference leaves alone', () => {
+    const s = latencyStats([5, 1, 4, 2, 3]);
+    expect(s.estimateMs).toBeCloseTo(quantile([1, 2, 3, 4, 5], ESTIMATE_QUANTILE), 12);
+    expect(s.estimateMs).toBeLessThan(s.medianMs);
+    // Preempted runs (the slow tail) move the median, not the p20.
+    const steady = Array.from({ length: 40 }, (_, i) => 10 + (i % 5) * 0.01);
+    const disturbed = steady.map((x, i) => (i % 2 === 0 ? x * 3 : x));
+    expect(latencyStats(disturbed).estimateMs).toBeCloseTo(latencyStats(steady).estimateMs, 1);
+    expect(latencyStats(disturbed).medianMs).toBeGreaterThan(1.5 * latencyStats(steady).medianMs);
+  });
+
+  it('falls back to the median for a profile from before estimates', () => {
+    expect(estimateOf({ medianMs: 3 })).toBe(3);
+    expect(estimateOf({ medianMs: 3, estimateMs: 2 })).toBe(2);
+  });
+});
+
+describe('quantileCi', () => {
+  it('brackets the quantile and narrows with more runs', () => {
+    const draw = (n: number): number[] => Array.from({ length: n }, (_, i) => 10 + ((i * 7919) % 101) / 10);
+    for (const n of [10, 40, 160]) {
+      const sorted = [...draw(n)].sort((a, b) => a - b);
+      const [lo, hi] = quantileCi(sorted, 0.2);
+      expect(lo).toBeLessThanOrEqual(quantile(sorted, 0.2));
+      expect(hi).toBeGreaterThanOrEqual(quantile(sorted, 0.2));
+    }
+    expect(relativeCiHalfWidth(draw(160))).toBeLessThan(relativeCiHalfWidth(draw(10)));
+    expect(relativeCiHalfWidth([])).toBe(Infinity);
+    expect(relativeCiHalfWidth([2, 2, 2, 2])).toBe(0);
   });
 });

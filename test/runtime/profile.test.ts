@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelProfile } from '../../src/cost/measurements.js';
+import { MEASUREMENT_METHOD, type ModelProfile } from '../../src/cost/measurements.js';
 import { HeteroError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/formats/onnx/index.js';
 import { graphFingerprint } from '../../src/graph/fingerprint.js';
@@ -37,6 +37,24 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     }
     expect(one.endToEnd.medianMs).toBeGreaterThan(0);
     expect(one.endToEnd.samplesMs).toHaveLength(3);
+    // Plain and profiled runs are interleaved: as many of each, all estimated the same way.
+    expect(one.profiledEndToEnd.samplesMs).toHaveLength(3);
+    expect(one.endToEnd.estimateMs).toBeLessThanOrEqual(one.endToEnd.medianMs);
+    for (const n of one.nodes) expect(n.latency.estimateMs).toBeLessThanOrEqual(n.latency.medianMs);
+    expect(one.method).toBe(MEASUREMENT_METHOD);
+    expect(one.stoppedBy).toBe('max-runs');
+  });
+
+  it('measures between runs and maxRuns rounds when asked to continue until stable', async () => {
+    const p = await profileModel(target, { runs: 3, maxRuns: 6, precision: 1e-9, warmup: 1 });
+    // An impossible precision: it stops at the cap, with every round's nodes and times kept.
+    expect(p.runs).toBe(6);
+    expect(p.stoppedBy).toBe('max-runs');
+    expect(p.endToEnd.samplesMs).toHaveLength(6);
+    expect(p.nodes[0].latency.samplesMs).toHaveLength(6);
+    const loose = await profileModel(target, { runs: 3, maxRuns: 50, precision: 10, warmup: 1 });
+    expect(loose.runs).toBe(3);
+    expect(loose.stoppedBy).toBe('stable');
   });
 
   it('records the thread count, the fingerprint of the graph and the runtime', () => {
@@ -51,6 +69,9 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hetero-cache-'));
     writeCachedProfile(dir, one);
     expect(readCachedProfile(dir, one.fingerprint, 1, 'disabled', 3)).toBeDefined();
+    // A profile measured by an older method is measured again, not reused.
+    writeCachedProfile(dir, { ...one, method: undefined });
+    expect(readCachedProfile(dir, one.fingerprint, 1, 'disabled', 3)).toBeUndefined();
     // A file under this model's key that holds another model's profile.
     const file = profileCacheFile(dir, 'feedfacefeedface', 1, 'disabled');
     writeFileSync(file, JSON.stringify(one));
