@@ -31,10 +31,13 @@ interface ClassCosts {
 // asked once per node class (node-classes.ts). Cost models and graphs are immutable.
 const wholeCostCache = new WeakMap<CostModel, WeakMap<Graph, WeakMap<Processor, Map<string, ClassCosts>>>>();
 
-/** Per part of a split (or dtype-pinned) placement: its latency with contention, and its energy. */
+/**
+ * Per part of a split (or dtype-pinned) placement: its latency with contention, and its energy
+ * (undefined until a timeline that keeps energy asks for it).
+ */
 interface PartCosts {
   latencyMs: number[];
-  energyJ: number[];
+  energyJ: number[] | undefined;
 }
 
 // The same per (cost model, graph, device), by node class, context and the placement's parts.
@@ -95,16 +98,32 @@ export function latencyBelow(
   limitMs: number,
   opts: EvaluateOptions = {},
 ): number | undefined {
-  const timeline = new Timeline(graph, device, cost, { ...opts, trace: false });
+  // Only the latency is asked: the timeline skips energy and the transfer totals.
+  const timeline = new Timeline(graph, device, cost, { ...opts, trace: false }, false);
   for (const node of issueOrder(plan, graph)) {
     const placement = plan.placements[node.id];
     timeline.issue(node, placement);
-    for (const part of placementParts(placement)) {
-      if (timeline.processorFreeAtMs(part.proc) >= limitMs) return undefined;
-    }
+    if ('split' in placement) {
+      for (const part of placement.split.parts) {
+        if (timeline.processorFreeAtMs(part.proc) >= limitMs) return undefined;
+      }
+    } else if (timeline.processorFreeAtMs(placement.proc) >= limitMs) return undefined;
   }
   const { latencyMs } = timeline.finish(plan.fallbacks?.length ?? 0);
   return latencyMs < limitMs ? latencyMs : undefined;
+}
+
+/** evaluatePlan's latency alone (the same timeline without energy, trace or transfer totals). */
+export function planLatencyMs(
+  plan: Plan,
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  opts: EvaluateOptions = {},
+): number {
+  const timeline = new Timeline(graph, device, cost, { ...opts, trace: false }, false);
+  for (const node of issueOrder(plan, graph)) timeline.issue(node, plan.placements[node.id]);
+  return timeline.finish(plan.fallbacks?.length ?? 0).latencyMs;
 }
 
 export function evaluatePlan(
@@ -132,6 +151,8 @@ export class Timeline {
   private readonly home: Processor;
   private readonly ctx: RunContext;
   private readonly record: boolean;
+  /** false: latency only (latencyBelow) — no energy, transfer bytes or cross-edge counts. */
+  private readonly energy: boolean;
   private perProcessor: Record<string, ProcessorBreakdown> = {};
   private events: TraceEvent[] = [];
   private freeAtMs: Map<string, number>;
@@ -151,11 +172,13 @@ export class Timeline {
     readonly device: Device,
     readonly cost: CostModel,
     opts: EvaluateOptions & { trace?: boolean } = {},
+    energy = true,
   ) {
     this.procs = new Map(device.processors.map((p) => [p.id, p]));
     this.home = homeProcessor(device);
     this.ctx = opts.context ?? {};
     this.record = opts.trace ?? true;
+    this.energy = energy;
     this.classes = nodeClasses(graph);
     this.ctxKey = contextKey(this.ctx);
     for (const p of device.processors) this.perProcessor[p.id] = emptyBreakdown();
@@ -213,9 +236,11 @@ export class Timeline {
     const b = this.perProcessor[to.id];
     b.syncMs += syncMs;
     b.transferMs += transferMs;
-    b.energyJ += cost.transferEnergyJ(moved, from, to);
-    this.transferBytes += tensorBytes(moved) ?? 0;
-    this.crossEdges++;
+    if (this.energy) {
+      b.energyJ += cost.transferEnergyJ(moved, from, to);
+      this.transferBytes += tensorBytes(moved) ?? 0;
+      this.crossEdges++;
+    }
     const atMs = startMs + syncMs + transferMs;
     this.delivered.set(key, { share, atMs });
     return atMs;
@@ -233,7 +258,9 @@ export class Timeline {
     const { graph, procs, home } = this;
     const parts = placementParts(placement);
     const axis: SplitAxis | undefined = 'split' in placement ? placement.split.axis : undefined;
-    const { latencyMs: contended, energyJ } = this.partCosts(node, parts, axis);
+    const costs = this.partCosts(node, parts, axis);
+    const contended = costs.latencyMs;
+    const energyJ = this.energy ? this.partEnergy(node, parts, axis, costs) : undefined;
 
     // A windowed op's H/W part also reads the halo rows beyond its slice of the data input (input 0).
     // Two models, as CoDL distinguishes them:
@@ -287,13 +314,12 @@ export class Timeline {
       });
       const startMs = Math.max(readyMs, this.freeAtMs.get(proc.id) ?? 0);
       const latencyMs = contended[k] + recomputeMs;
-      const partJ = energyJ[k] + recomputeJ;
       const endMs = startMs + latencyMs;
       this.freeAtMs.set(proc.id, endMs);
       if (this.record) this.events.push({ proc: proc.id, kind: 'compute', node: node.id, startMs, endMs });
       const b = this.perProcessor[proc.id];
       b.computeMs += latencyMs;
-      b.energyJ += partJ;
+      if (energyJ) b.energyJ += energyJ[k] + recomputeJ;
       // A later recompute of this part's rows costs its own work, not the halo it recomputed itself.
       produced.push({
         proc: proc.id,
@@ -302,7 +328,7 @@ export class Timeline {
         hi,
         readyMs: endMs,
         latencyMs: contended[k],
-        energyJ: energyJ[k],
+        energyJ: energyJ ? energyJ[k] : NaN,
       });
       lo = hi;
     });
@@ -318,10 +344,10 @@ export class Timeline {
     const table = this.wholeCosts(proc);
     const cls = this.classes.classOf[index];
     let latencyMs = table.latencyMs[cls];
-    if (Number.isNaN(latencyMs)) {
-      latencyMs = table.latencyMs[cls] = cost.opLatencyMs(node, graph, proc, ctx);
-      table.energyJ[cls] = cost.opEnergyJ(node, graph, proc, ctx);
-    }
+    if (Number.isNaN(latencyMs)) latencyMs = table.latencyMs[cls] = cost.opLatencyMs(node, graph, proc, ctx);
+    let energyJ = table.energyJ[cls];
+    if (this.energy && Number.isNaN(energyJ))
+      energyJ = table.energyJ[cls] = cost.opEnergyJ(node, graph, proc, ctx);
     let readyMs = 0;
     for (const name of nodeInputs(node)) {
       const t = graph.tensors.get(name);
@@ -340,9 +366,9 @@ export class Timeline {
     if (this.record) this.events.push({ proc: proc.id, kind: 'compute', node: node.id, startMs, endMs });
     const b = this.perProcessor[proc.id];
     b.computeMs += latencyMs;
-    b.energyJ += table.energyJ[cls];
+    if (this.energy) b.energyJ += energyJ;
     const produced: Piece[] = [
-      { proc: proc.id, axis: 'N', lo: 0, hi: 1, readyMs: endMs, latencyMs, energyJ: table.energyJ[cls] },
+      { proc: proc.id, axis: 'N', lo: 0, hi: 1, readyMs: endMs, latencyMs, energyJ },
     ];
     for (const out of node.outputs) if (out !== '') this.pieces.set(out, produced);
   }
@@ -392,12 +418,25 @@ export class Timeline {
     const latencyMs = axis
       ? withContention(node, graph, parts, partLatencies, procs, cost, ctx, axis)
       : partLatencies;
+    const out: PartCosts = { latencyMs, energyJ: undefined };
+    cache?.set(key, out);
+    return out;
+  }
+
+  /** The energy of each part of `node` placed as `parts` (computed once into its PartCosts). */
+  private partEnergy(
+    node: Node,
+    parts: SplitPart[],
+    axis: SplitAxis | undefined,
+    costs: PartCosts,
+  ): number[] {
+    if (costs.energyJ) return costs.energyJ;
+    const { graph, cost, ctx, procs, home } = this;
     const energyJ = parts.map((part) =>
       cost.opEnergyJ(node, graph, procs.get(part.proc) ?? home, partContext(ctx, part, axis)),
     );
-    const out = { latencyMs, energyJ };
-    cache?.set(key, out);
-    return out;
+    costs.energyJ = energyJ;
+    return energyJ;
   }
 
   private sharedPartCache(): Map<string, PartCosts> {

@@ -31,7 +31,7 @@ import type { CostModel, RunContext } from '../../cost/types.js';
 import { dependencies, nodeInputs, topologicalOrder } from '../../graph/dag.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
-import { evaluatePlan, homeProcessor, latencyBelow } from '../evaluate.js';
+import { homeProcessor, latencyBelow, planLatencyMs } from '../evaluate.js';
 import { makePlan, usableProcessors } from '../make-plan.js';
 import { splitProblem, windowHalo, type Halo } from '../split-rules.js';
 import type { Placement, Plan, PlanOptions, Strategy } from '../types.js';
@@ -117,11 +117,11 @@ export const codl: Strategy = {
     // CoDL never does worse than its own single-processor candidate.
     if (!single) return plan;
     const ctx = { context: base, trace: false };
-    const coMs = evaluatePlan(plan, graph, device, cost, ctx).latencyMs;
+    const coMs = planLatencyMs(plan, graph, device, cost, ctx);
     // The DP often keeps everything on the single processor: then the two plans are one.
     const singleMs = samePlacements(plan, single.plan)
       ? coMs
-      : evaluatePlan(single.plan, graph, device, cost, ctx).latencyMs;
+      : planLatencyMs(single.plan, graph, device, cost, ctx);
     // CoDL's operator chains share one ratio; the DP looks one op back, so also try the plain chain
     // where every H-splittable op runs at the same CPU share (judged in full, with an early exit).
     const chain = uniformChain(graph, device, cost, co, single.plan, ctx, Math.min(coMs, singleMs));
@@ -199,7 +199,7 @@ function coExecution(
   // widened list per rows and halo).
   const widened = new Map<Region[], Map<number, Map<number, Region[]>>>();
   const dataNeedsOf = needsOf.map((needs, k) => {
-    const halo = windowHalo(nodes[k], graph, 'H');
+    const halo = layout.halo[k];
     if (!halo) return needs;
     const rows = needs[HSPLIT];
     let byBefore = widened.get(rows);
@@ -799,6 +799,18 @@ function moveClasses(graph: Graph): MoveClasses {
   return classes;
 }
 
+const nodeIndexCache = new WeakMap<Graph, Map<string, number>>();
+
+/** Index in `graph.nodes` of the node with id `id` (per graph, computed once). */
+function nodeIndexById(graph: Graph, id: string): number | undefined {
+  let map = nodeIndexCache.get(graph);
+  if (!map) {
+    map = new Map(graph.nodes.map((node, i) => [node.id, i]));
+    nodeIndexCache.set(graph, map);
+  }
+  return map.get(id);
+}
+
 const producerCache = new WeakMap<Graph, Map<string, number>>();
 
 function producerIndex(graph: Graph, tensor: string): number | undefined {
@@ -894,8 +906,7 @@ function uniformChain(
   const { cpu, gpu, chainable } = co;
   if (!gpu) return undefined;
   // Chain members (both processors run them, splittable by rows) and their whole-op times per side.
-  const splittable = graph.nodes.filter((_, i) => chainable[i] !== undefined);
-  if (splittable.length === 0) return undefined;
+  if (!chainable.some((c) => c !== undefined)) return undefined;
   let cpuMs = 0;
   let gpuMs = 0;
   for (const c of chainable) {
@@ -909,17 +920,24 @@ function uniformChain(
   // it lands on the CoDL model set (one evaluation keeps codl within its planning-time budget).
   const share = Math.round((gpuMs / (cpuMs + gpuMs) / 2) * 1000) / 1000;
   if (!(share > 0 && share < 1)) return undefined;
-  const placements: Record<string, Placement> = { ...single.placements };
-  for (const n of splittable) {
-    placements[n.id] = {
-      split: {
-        axis: 'H',
-        parts: [
-          { proc: cpu.id, fraction: share },
-          { proc: gpu.id, fraction: 1 - share },
-        ],
-      },
-    };
+  // The single plan's placements with the chain members split, built key by key in the single
+  // plan's order (the same object as spreading and overwriting it; spreading a 1,000-key object
+  // costs far more in a fresh process).
+  const placements: Record<string, Placement> = {};
+  for (const [id, p] of Object.entries(single.placements)) {
+    const i = nodeIndexById(graph, id);
+    placements[id] =
+      i !== undefined && chainable[i] !== undefined
+        ? {
+            split: {
+              axis: 'H',
+              parts: [
+                { proc: cpu.id, fraction: share },
+                { proc: gpu.id, fraction: 1 - share },
+              ],
+            },
+          }
+        : p;
   }
   const plan = makePlan(graph, device, 'codl', placements, { objective: single.objective });
   const ms = latencyBelow(plan, graph, device, cost, limitMs, ctx);
