@@ -33,6 +33,7 @@ async function plainSessionMs(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'disabled',
+    extra: { session: { intra_op: { allow_spinning: '0' } } }, // as the executor's workers
   });
   try {
     await session.run(feeds);

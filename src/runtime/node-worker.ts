@@ -32,6 +32,9 @@ async function load(m: LoadMessage): Promise<void> {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: m.graphOptimization,
+    // Pool threads sleep rather than spin between parallel sections, as in the profiles the host is
+    // calibrated on (runtime/profile.ts): a spinning thread takes the core a sibling worker needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   for (const model of m.models) {
     try {
