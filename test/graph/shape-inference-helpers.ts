@@ -64,3 +64,44 @@ export function graphOf(spec: {
 export const i64 = (...values: number[]): Const => ({ dtype: 'int64', shape: [values.length], values });
 export const f32 = (...values: number[]): Const => ({ dtype: 'float32', shape: [values.length], values });
 export const scalar64 = (v: number): Const => ({ dtype: 'int64', shape: [], values: [v] });
+
+/** x.squeeze(-1) as torch exports it: If(shape(x)[2] == 1, Squeeze(x, 2), Identity(x)), then Unsqueeze. */
+export function squeezeIfGraph(): Graph {
+  const then = graphOf({
+    inputs: {},
+    consts: { ax2: i64(2) },
+    nodes: [{ op: 'Squeeze', in: ['x', 'ax2'], out: ['sq'] }],
+  });
+  const els = graphOf({ inputs: {}, nodes: [{ op: 'Identity', in: ['x'], out: ['id'] }] });
+  return graphOf({
+    inputs: { x: [1, 4, 'T'] },
+    consts: { two: scalar64(2), one: i64(1), ax0: i64(0) },
+    nodes: [
+      { op: 'Shape', in: ['x'], out: ['s'] },
+      { op: 'Gather', in: ['s', 'two'], out: ['t'] },
+      { op: 'Equal', in: ['t', 'one'], out: ['c'] },
+      { op: 'If', in: ['c'], out: ['y'], subgraphs: { then_branch: then, else_branch: els } },
+      { op: 'Unsqueeze', in: ['y', 'ax0'], out: ['z'] },
+    ],
+  });
+}
+
+/** squeezeIfGraph's nodes inside the then branch of an If on a scalar input `sr` (silero's layout). */
+export function nestedSqueezeIfGraph(): Graph {
+  const inner = squeezeIfGraph();
+  const other = graphOf({ inputs: {}, nodes: [{ op: 'Identity', in: ['x'], out: ['other'] }] });
+  const then: Graph = {
+    ...inner,
+    inputs: [],
+    tensors: new Map([...inner.tensors].filter(([n]) => n !== 'x')),
+  };
+  return graphOf({
+    inputs: { x: [1, 4, 'T'], sr: [[], 'int64'] },
+    consts: { k: scalar64(16000) },
+    nodes: [
+      { op: 'Equal', in: ['sr', 'k'], out: ['c0'] },
+      { op: 'If', in: ['c0'], out: ['out'], subgraphs: { then_branch: then, else_branch: other } },
+    ],
+    outputs: ['out'],
+  });
+}

@@ -1,6 +1,7 @@
 // hetero Graph -> ONNX ModelProto bytes that onnxruntime loads. Constant tensors become initializers
 // (weightless ones get generated weights), nested graphs become graph attributes.
 import { writeFileAtomic } from '../../write-atomic.js';
+import { inlineDecidedIfs } from '../../graph/inline-if.js';
 import type { Graph, Node, TensorInfo } from '../../graph/types.js';
 import { inferAttrKind } from './attr-kinds.js';
 import { encodeAttribute } from './attributes.js';
@@ -49,7 +50,9 @@ interface ExportContext {
 }
 
 export function exportOnnx(fusedGraph: Graph, opts: ExportOnnxOptions = {}): Uint8Array {
-  const graph = expandFusedActivations(fusedGraph);
+  // Ifs that inference decided go out as their taken branch: the untaken one was inferred at sizes
+  // it cannot run at, and ORT's checker rejects the whole model for it (see graph/inline-if.ts).
+  const graph = inlineDecidedIfs(expandFusedActivations(fusedGraph));
   const where = graph.name || 'graph';
   const opsets: Record<string, number> = { ...(graph.opsets ?? {}) };
   if (opts.opsetVersion !== undefined) opsets[''] = opts.opsetVersion;
