@@ -63,6 +63,9 @@ const MODES = 4;
 type Mode = 0 | 1 | 2 | 3;
 const MODE_NAMES = ['cpu', 'gpu', 'H', 'OC'] as const;
 
+/** Per input slot: (producer partition + 1) takes MODES + 1 values (a graph input is -1). */
+const PRODUCER_SLOTS = MODES + 1;
+
 /** Past this many steps back, a skip connection's producer takes its best partition, not the path's. */
 const MAX_WALK_BACK = 256;
 
@@ -177,213 +180,14 @@ function coExecution(
   const memo: PartsMemo = { alone: new Map(), concurrent: new Map() };
   const runLength = chainRatios(nodes, nodeClass, graph, options, cpu, gpu, cost, base, memo);
 
-  const pricer = new MovePricer(device, cost);
-  // Where each operator's output lives, and what it needs of its inputs, per partition (fixed shares).
-  const gpuId = gpu?.id ?? cpu.id;
-  // Read-only region lists, shared between operators with the same partition and CPU share.
-  const heldCache = Array.from({ length: MODES }, () => new Map<number, Region[]>());
-  const needsCache = Array.from({ length: MODES }, () => new Map<number, Region[]>());
-  const regions = (
-    cache: Map<number, Region[]>[],
-    make: typeof heldRegions,
-    m: number,
-    f: number,
-  ): Region[] => {
-    let r = cache[m].get(f);
-    if (!r) cache[m].set(f, (r = make(m as Mode, f, cpu.id, gpuId)));
-    return r;
-  };
-  const heldOf = options.map((o) => o.map((opt, m) => regions(heldCache, heldRegions, m, opt.fCpu)));
-  const needsOf = options.map((o) => o.map((opt, m) => regions(needsCache, neededRegions, m, opt.fCpu)));
-  // What an H part needs of its data input (input 0): its rows widened by the window's halo (one
-  // widened list per rows and halo).
-  const widened = new Map<Region[], Map<number, Map<number, Region[]>>>();
-  const dataNeedsOf = needsOf.map((needs, k) => {
-    const halo = layout.halo[k];
-    if (!halo) return needs;
-    const rows = needs[HSPLIT];
-    let byBefore = widened.get(rows);
-    if (!byBefore) widened.set(rows, (byBefore = new Map()));
-    let byAfter = byBefore.get(halo.before);
-    if (!byAfter) byBefore.set(halo.before, (byAfter = new Map()));
-    let wide = byAfter.get(halo.after);
-    if (!wide) byAfter.set(halo.after, (wide = widen(rows, halo)));
-    return needs.map((r, m) => (m === HSPLIT ? wide : r));
-  });
-  const homeRegions = [wholeOn(home.id)];
-  // Numeric ids of the region lists, and of tensors' move classes (as MovePricer groups them), so an
-  // arrival is priced once per (tensor class, held, needed, sides) across operators.
-  const regionIds = new Map<Region[], number>();
-  const regionId = (r: Region[]): number => {
-    let id = regionIds.get(r);
-    if (id === undefined) regionIds.set(r, (id = regionIds.size));
-    return id;
-  };
-  const homeId = regionId(homeRegions);
-  const heldIds = new Int32Array(n * MODES);
-  const needsIds = new Int32Array(n * MODES);
-  const dataNeedsIds = new Int32Array(n * MODES);
-  for (let k = 0; k < n; k++) {
-    for (let m = 0; m < MODES; m++) {
-      heldIds[k * MODES + m] = regionId(heldOf[k][m]);
-      needsIds[k * MODES + m] = regionId(needsOf[k][m]);
-      dataNeedsIds[k * MODES + m] = regionId(dataNeedsOf[k][m]);
-    }
-  }
-  const regionCount = regionIds.size;
-  /** Arrival times (CPU, GPU) per key, as indices into `arrivals`. */
-  const arrivalAt = new Map<number, number>();
-  const arrivals: number[] = [];
-
+  // The DP's read-only tables, then the DP itself: top-level functions sharing one fixed-shape
+  // context, so no helper is recreated per plan and the engine's optimised code carries over.
+  const dp = new DpContext(layout, options, new MovePricer(device, cost), cpu.id, gpu?.id, home.id);
   // DP over the topological order; state = partition of the operator at position k. Flat tables:
   // entry k·MODES + s.
   const value = new Float64Array(n * MODES).fill(Infinity);
   const back = new Int8Array(n * MODES).fill(-1);
-  /** Partition of the operator at position p on the DP path ending in state s at position k. */
-  const modeOnPath = (k: number, s: number, p: number): number => {
-    if (k - p > MAX_WALK_BACK) return argminAt(value, p * MODES);
-    let state = s;
-    for (let j = k; j > p; j--) state = back[j * MODES + state];
-    return state;
-  };
-
-  // Per operator, what one input costs under (producer partition, own partition) depends on nothing
-  // else, so it is priced once per combination (lazily, in the order the DP first asks, so the move
-  // pricer sees the same first requests): per slot (input x, producer mode + 1, own mode) the CPU and
-  // GPU arrival and extra (halo recompute) times.
-  const PRODUCER_SLOTS = MODES + 1;
-  let table = new Float64Array(0);
-  let filled = new Uint8Array(0);
-  /** Partition of each input's producer on the path behind the current state (-1: graph input). */
-  let srcModes = new Int32Array(16);
-  const modeOk = new Uint8Array(MODES);
-  const outSpan = new Float64Array(MODES);
-  const outDone = new Uint8Array(MODES);
-
-  /**
-   * Prices input x of the operator at position k under (producer partition pm, own partition m) into
-   * table[at..at+3] as evaluatePlan prices it: CPU and GPU arrival, and halo recompute per side.
-   * (Its own function: the DP loop stays small, which lets the engine optimise it early.)
-   */
-  const priceSlot = (k: number, x: number, pm: number, m: Mode, at: number): void => {
-    const opt = options[k][m];
-    const p = layout.producerAt[k][x];
-    const tensor = layout.inputs[k][x].tensor;
-    const isData = layout.isData[k][x] === 1;
-    const held = p < 0 ? homeRegions : heldOf[p][pm as Mode];
-    const hProducer = pm === HSPLIT ? options[p][HSPLIT] : undefined;
-    let cpuAt = 0;
-    let gpuAt = 0;
-    let cpuMore = 0;
-    let gpuMore = 0;
-    if (isData && layout.halo[k] && m === HSPLIT && hProducer) {
-      // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
-      const core = needsOf[k][m];
-      const wide = dataNeedsOf[k][m];
-      if (opt.cpuMs > 0) {
-        const r = haloArrival(pricer, tensor, held, core, wide, cpu.id, hProducer.cpuMs);
-        cpuAt = r.readyMs;
-        cpuMore = r.extraMs;
-      }
-      if (gpu && opt.gpuMs > 0) {
-        const r = haloArrival(pricer, tensor, held, core, wide, gpu.id, hProducer.gpuMs);
-        gpuAt = r.readyMs;
-        gpuMore = r.extraMs;
-      }
-    } else {
-      const needs = isData ? dataNeedsOf[k][m] : needsOf[k][m];
-      const sides = (opt.cpuMs > 0 ? 1 : 0) + (gpu && opt.gpuMs > 0 ? 2 : 0);
-      const heldId = p < 0 ? homeId : heldIds[p * MODES + pm];
-      const needsId = (isData ? dataNeedsIds : needsIds)[k * MODES + m];
-      const key = ((layout.inputClass[k][x] * regionCount + heldId) * regionCount + needsId) * 4 + sides;
-      const hit = arrivalAt.get(key);
-      if (hit !== undefined) {
-        cpuAt = arrivals[hit];
-        gpuAt = arrivals[hit + 1];
-      } else {
-        if (opt.cpuMs > 0) cpuAt = pricer.arrivalMs(tensor, held, needs, cpu.id);
-        if (gpu && opt.gpuMs > 0) gpuAt = pricer.arrivalMs(tensor, held, needs, gpu.id);
-        arrivalAt.set(key, arrivals.length);
-        arrivals.push(cpuAt, gpuAt);
-      }
-    }
-    table[at] = cpuAt;
-    table[at + 1] = gpuAt;
-    table[at + 2] = cpuMore;
-    table[at + 3] = gpuMore;
-  };
-
-  for (let k = 0; k < n; k++) {
-    const nsrc = layout.inputs[k].length;
-    // Producer positions (-1: a graph input).
-    const producerAt = layout.producerAt[k];
-    const slots = nsrc * PRODUCER_SLOTS * MODES;
-    if (filled.length < slots) {
-      filled = new Uint8Array(slots);
-      table = new Float64Array(slots * 4);
-    } else filled.fill(0, 0, slots);
-    if (srcModes.length < nsrc) srcModes = new Int32Array(nsrc);
-    const optK = options[k];
-    for (let m = 0; m < MODES; m++) {
-      modeOk[m] = Number.isFinite(optK[m].cpuMs) && Number.isFinite(optK[m].gpuMs) ? 1 : 0;
-    }
-    // Graph outputs go back to the app's CPU.
-    const outTensors = layout.outTensors[k];
-    outDone.fill(0);
-    const heldK = heldOf[k];
-
-    for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
-      const s = prev;
-      const before = k === 0 ? 0 : value[(k - 1) * MODES + s];
-      if (k > 0 && !Number.isFinite(before)) continue;
-      for (let x = 0; x < nsrc; x++) {
-        const p = producerAt[x];
-        srcModes[x] = p < 0 ? -1 : modeOnPath(k - 1, s, p);
-      }
-      for (let m = 0 as Mode; m < MODES; m = (m + 1) as Mode) {
-        if (modeOk[m] === 0) continue;
-        const opt = optK[m];
-        let cpuReady = 0;
-        let gpuReady = 0;
-        let cpuExtra = 0;
-        let gpuExtra = 0;
-        for (let x = 0; x < nsrc; x++) {
-          const pm = srcModes[x];
-          const slot = (x * PRODUCER_SLOTS + pm + 1) * MODES + m;
-          const at = slot * 4;
-          if (filled[slot] === 0) {
-            // Priced once per slot.
-            filled[slot] = 1;
-            priceSlot(k, x, pm, m, at);
-          }
-          cpuReady = Math.max(cpuReady, table[at]);
-          gpuReady = Math.max(gpuReady, table[at + 1]);
-          cpuExtra += table[at + 2];
-          gpuExtra += table[at + 3];
-        }
-        let span = Math.max(
-          opt.cpuMs > 0 ? cpuReady + opt.cpuMs + cpuExtra : 0,
-          opt.gpuMs > 0 ? gpuReady + opt.gpuMs + gpuExtra : 0,
-        );
-        if (outTensors.length > 0) {
-          if (outDone[m] === 0) {
-            // Priced once per mode; added one by one as before (same rounding).
-            outDone[m] = 1;
-            if (outTensors.length === 1)
-              outSpan[m] = pricer.arrivalMs(outTensors[0], heldK[m], homeRegions, home.id);
-          }
-          if (outTensors.length === 1) span += outSpan[m];
-          else for (const t of outTensors) span += pricer.arrivalMs(t, heldK[m], homeRegions, home.id);
-        }
-        const total = before + span;
-        const at = k * MODES + m;
-        if (total < value[at]) {
-          value[at] = total;
-          back[at] = s;
-        }
-      }
-    }
-  }
+  runDp(dp, value, back);
 
   const placements: Record<string, Placement> = {};
   const counts = [0, 0, 0, 0];
@@ -447,6 +251,400 @@ function coExecution(
   const out: CoExecutionInternals = { plan, estimateMs, cpu, gpu, chainable };
   if (single) out.single = single;
   return out;
+}
+
+/**
+ * What the DP reads, built once per plan. A class whose constructor sets every field, always in the
+ * same order, so every plan's context has one shape (the DP's optimised code, compiled during the
+ * first plan, keeps working for the next ones).
+ */
+class DpContext {
+  readonly n: number;
+  readonly layout: Layout;
+  /** Per position and partition, the CPU and GPU part latencies at (k·MODES + m)·2 and +1. */
+  readonly optMs: Float64Array;
+  /** Where each operator's output lives, per position and partition. */
+  readonly heldOf: Region[][][];
+  /** What each operator needs of each input, per position and partition. */
+  readonly needsOf: Region[][][];
+  /** What each operator needs of its data input (input 0): H parts widened by the window's halo. */
+  readonly dataNeedsOf: Region[][][];
+  /** A graph input, or what the app's CPU needs of a graph output: the whole tensor on it. */
+  readonly homeRegions: Region[];
+  /**
+   * Numeric ids of the region lists (homeRegions; per position and partition, at k·MODES + m), so
+   * an arrival is priced once per (tensor class, held, needed, sides) across operators.
+   */
+  readonly homeRegionId: number;
+  readonly heldIds: Int32Array;
+  readonly needsIds: Int32Array;
+  readonly dataNeedsIds: Int32Array;
+  readonly regionCount: number;
+  /**
+   * What each operator pays to send its graph outputs back to the app's CPU: entries outStart[k] to
+   * outStart[k + 1] of outTensor (the tensor) and outNeeds (what the CPU needs of it). An operator
+   * without graph outputs has one entry that needs nothing (0 ms, no move priced): every operator
+   * runs the same pricing call, so the optimised DP has type feedback for it before the graph's
+   * outputs come (and is not deoptimised there).
+   */
+  readonly outStart: Int32Array;
+  readonly outTensor: TensorInfo[];
+  readonly outNeeds: Region[][];
+  readonly pricer: MovePricer;
+  readonly cpuId: string;
+  /** The GPU's id (the CPU's when there is no GPU: `hasGpu` says which). */
+  readonly gpuId: string;
+  readonly hasGpu: boolean;
+  readonly homeId: string;
+  /** Arrival times (CPU, GPU) per key, as indices into `arrivals` (its first `arrivalCount` entries). */
+  readonly arrivalAt = new Map<number, number>();
+  arrivals = new Float64Array(256);
+  arrivalCount = 0;
+  /**
+   * Scratch reused from one operator to the next (dpNode), sized for the operator with the most
+   * inputs (and graph outputs): per input slot the priced times and whether they are priced yet.
+   */
+  readonly table: Float64Array;
+  readonly filled: Uint8Array;
+  /** Partition of each input's producer on the path behind the current state (-1: graph input). */
+  readonly srcModes: Int32Array;
+  readonly modeOk = new Uint8Array(MODES);
+  /** Per graph output of the operator and partition, its arrival time once priced. */
+  readonly outSpan: Float64Array;
+  readonly outDone: Uint8Array;
+
+  constructor(
+    layout: Layout,
+    options: Option[][],
+    pricer: MovePricer,
+    cpuId: string,
+    gpu: string | undefined,
+    homeId: string,
+  ) {
+    const n = options.length;
+    const gpuId = gpu ?? cpuId;
+    this.n = n;
+    this.layout = layout;
+    this.pricer = pricer;
+    this.cpuId = cpuId;
+    this.gpuId = gpuId;
+    this.hasGpu = gpu !== undefined;
+    this.homeId = homeId;
+
+    // Where each operator's output lives, and what it needs of its inputs, per partition (fixed
+    // shares); read-only region lists, shared between operators with the same partition and share.
+    const optMs = new Float64Array(n * MODES * 2);
+    const heldCache: Map<number, Region[]>[] = [];
+    const needsCache: Map<number, Region[]>[] = [];
+    for (let m = 0; m < MODES; m++) {
+      heldCache.push(new Map());
+      needsCache.push(new Map());
+    }
+    const heldOf: Region[][][] = [];
+    const needsOf: Region[][][] = [];
+    for (let k = 0; k < n; k++) {
+      const held: Region[][] = [];
+      const needs: Region[][] = [];
+      for (let m = 0; m < MODES; m++) {
+        const opt = options[k][m];
+        optMs[(k * MODES + m) * 2] = opt.cpuMs;
+        optMs[(k * MODES + m) * 2 + 1] = opt.gpuMs;
+        held.push(cachedRegions(heldCache, false, m, opt.fCpu, cpuId, gpuId));
+      }
+      for (let m = 0; m < MODES; m++) {
+        needs.push(cachedRegions(needsCache, true, m, options[k][m].fCpu, cpuId, gpuId));
+      }
+      heldOf.push(held);
+      needsOf.push(needs);
+    }
+    // What an H part needs of its data input (input 0): its rows widened by the window's halo (one
+    // widened list per rows and halo).
+    const widened = new Map<Region[], Map<number, Map<number, Region[]>>>();
+    const dataNeedsOf: Region[][][] = [];
+    for (let k = 0; k < n; k++) {
+      const needs = needsOf[k];
+      const halo = layout.halo[k];
+      if (!halo) {
+        dataNeedsOf.push(needs);
+        continue;
+      }
+      const rows = needs[HSPLIT];
+      let byBefore = widened.get(rows);
+      if (!byBefore) widened.set(rows, (byBefore = new Map()));
+      let byAfter = byBefore.get(halo.before);
+      if (!byAfter) byBefore.set(halo.before, (byAfter = new Map()));
+      let wide = byAfter.get(halo.after);
+      if (!wide) byAfter.set(halo.after, (wide = widen(rows, halo)));
+      const data: Region[][] = [];
+      for (let m = 0; m < MODES; m++) data.push(m === HSPLIT ? wide : needs[m]);
+      dataNeedsOf.push(data);
+    }
+    const homeRegions = [wholeOn(homeId)];
+    this.optMs = optMs;
+    this.heldOf = heldOf;
+    this.needsOf = needsOf;
+    this.dataNeedsOf = dataNeedsOf;
+    this.homeRegions = homeRegions;
+
+    const regionIds = new Map<Region[], number>();
+    this.homeRegionId = regionIdOf(regionIds, homeRegions);
+    const heldIds = new Int32Array(n * MODES);
+    const needsIds = new Int32Array(n * MODES);
+    const dataNeedsIds = new Int32Array(n * MODES);
+    for (let k = 0; k < n; k++) {
+      for (let m = 0; m < MODES; m++) {
+        heldIds[k * MODES + m] = regionIdOf(regionIds, heldOf[k][m]);
+        needsIds[k * MODES + m] = regionIdOf(regionIds, needsOf[k][m]);
+        dataNeedsIds[k * MODES + m] = regionIdOf(regionIds, dataNeedsOf[k][m]);
+      }
+    }
+    this.heldIds = heldIds;
+    this.needsIds = needsIds;
+    this.dataNeedsIds = dataNeedsIds;
+    this.regionCount = regionIds.size;
+
+    const outStart = new Int32Array(n + 1);
+    const outTensor: TensorInfo[] = [];
+    const outNeeds: Region[][] = [];
+    // Needs nothing: a one-region list emptied, so it keeps the storage kind of every other region
+    // list (an empty literal would not) and the move pricer's loop over needs sees one array shape.
+    const needsNothing = [wholeOn(homeId)];
+    needsNothing.pop();
+    let maxOutputs = 1;
+    let maxInputs = 1;
+    for (let k = 0; k < n; k++) {
+      const outs = layout.outTensors[k];
+      for (const t of outs) {
+        outTensor.push(t);
+        outNeeds.push(homeRegions);
+      }
+      // Any tensor of the operator serves as the empty entry's (nothing of it is needed).
+      if (outs.length === 0 && layout.inputs[k].length > 0) {
+        outTensor.push(layout.inputs[k][0].tensor);
+        outNeeds.push(needsNothing);
+      }
+      outStart[k + 1] = outTensor.length;
+      maxOutputs = Math.max(maxOutputs, outs.length);
+      maxInputs = Math.max(maxInputs, layout.producerAt[k].length);
+    }
+    this.outStart = outStart;
+    this.outTensor = outTensor;
+    this.outNeeds = outNeeds;
+    this.table = new Float64Array(maxInputs * PRODUCER_SLOTS * MODES * 4);
+    this.filled = new Uint8Array(maxInputs * PRODUCER_SLOTS * MODES);
+    this.srcModes = new Int32Array(maxInputs);
+    this.outSpan = new Float64Array(maxOutputs * MODES);
+    this.outDone = new Uint8Array(maxOutputs * MODES);
+  }
+}
+
+/** Read-only region lists per partition, shared between operators with the same CPU share. */
+function cachedRegions(
+  cache: Map<number, Region[]>[],
+  needed: boolean,
+  m: number,
+  f: number,
+  cpuId: string,
+  gpuId: string,
+): Region[] {
+  let r = cache[m].get(f);
+  if (!r) {
+    r = needed ? neededRegions(m as Mode, f, cpuId, gpuId) : heldRegions(m as Mode, f, cpuId, gpuId);
+    cache[m].set(f, r);
+  }
+  return r;
+}
+
+/** Numeric id of a region list, numbered in the order first seen. */
+function regionIdOf(ids: Map<Region[], number>, r: Region[]): number {
+  let id = ids.get(r);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(r, id);
+  }
+  return id;
+}
+
+/**
+ * The DP along the topological order, filling `value` (best total up to position k in state s, at
+ * k·MODES + s) and `back` (the previous operator's state on that path), one operator at a time
+ * (dpNode: called once per operator, so the engine optimises it within the first plan and every
+ * later plan starts with optimised code).
+ */
+function runDp(dp: DpContext, value: Float64Array, back: Int8Array): void {
+  for (let k = 0; k < dp.n; k++) dpNode(dp, k, value, back);
+}
+
+/**
+ * One DP step: the best total for each partition of the operator at position k over the previous
+ * operator's states. Per operator, what one input costs under (producer partition, own partition)
+ * depends on nothing else, so it is priced once per combination (lazily, in the order the DP first
+ * asks, so the move pricer sees the same first requests): per slot (input x, producer mode + 1, own
+ * mode) the CPU and GPU arrival and extra (halo recompute) times.
+ */
+function dpNode(dp: DpContext, k: number, value: Float64Array, back: Int8Array): void {
+  const optMs = dp.optMs;
+  // Producer positions (-1: a graph input).
+  const producerAt = dp.layout.producerAt[k];
+  const nsrc = producerAt.length;
+  const table = dp.table;
+  const filled = dp.filled;
+  filled.fill(0, 0, nsrc * PRODUCER_SLOTS * MODES);
+  const srcModes = dp.srcModes;
+  const modeOk = dp.modeOk;
+  for (let m = 0; m < MODES; m++) {
+    const o = (k * MODES + m) * 2;
+    modeOk[m] = Number.isFinite(optMs[o]) && Number.isFinite(optMs[o + 1]) ? 1 : 0;
+  }
+  // Graph outputs go back to the app's CPU: their arrivals, priced once per output and mode.
+  const outFirst = dp.outStart[k];
+  const outEnd = dp.outStart[k + 1];
+  const outSpan = dp.outSpan;
+  const outDone = dp.outDone;
+  outDone.fill(0, 0, (outEnd - outFirst) * MODES);
+  const heldK = dp.heldOf[k];
+
+  for (let prev = k === 0 ? -1 : 0; prev < (k === 0 ? 0 : MODES); prev++) {
+    const s = prev;
+    const before = k === 0 ? 0 : value[(k - 1) * MODES + s];
+    if (k > 0 && !Number.isFinite(before)) continue;
+    for (let x = 0; x < nsrc; x++) {
+      const p = producerAt[x];
+      srcModes[x] = p < 0 ? -1 : modeOnPath(value, back, k - 1, s, p);
+    }
+    for (let m = 0; m < MODES; m++) {
+      if (modeOk[m] === 0) continue;
+      const cpuMs = optMs[(k * MODES + m) * 2];
+      const gpuMs = optMs[(k * MODES + m) * 2 + 1];
+      let cpuReady = 0;
+      let gpuReady = 0;
+      let cpuExtra = 0;
+      let gpuExtra = 0;
+      for (let x = 0; x < nsrc; x++) {
+        const pm = srcModes[x];
+        const slot = (x * PRODUCER_SLOTS + pm + 1) * MODES + m;
+        const at = slot * 4;
+        if (filled[slot] === 0) {
+          // Priced once per slot.
+          filled[slot] = 1;
+          priceSlot(dp, table, k, x, pm, m, at);
+        }
+        cpuReady = Math.max(cpuReady, table[at]);
+        gpuReady = Math.max(gpuReady, table[at + 1]);
+        cpuExtra += table[at + 2];
+        gpuExtra += table[at + 3];
+      }
+      let span = Math.max(
+        cpuMs > 0 ? cpuReady + cpuMs + cpuExtra : 0,
+        gpuMs > 0 ? gpuReady + gpuMs + gpuExtra : 0,
+      );
+      // Added one by one (as evaluatePlan adds them, same rounding); an operator without graph
+      // outputs adds its one empty entry's 0 ms, which leaves the span as it is.
+      for (let j = outFirst; j < outEnd; j++) {
+        const at = (j - outFirst) * MODES + m;
+        if (outDone[at] === 0) {
+          outDone[at] = 1;
+          outSpan[at] = dp.pricer.arrivalMs(dp.outTensor[j], heldK[m], dp.outNeeds[j], dp.homeId);
+        }
+        span += outSpan[at];
+      }
+      const total = before + span;
+      const at = k * MODES + m;
+      if (total < value[at]) {
+        value[at] = total;
+        back[at] = s;
+      }
+    }
+  }
+}
+
+/** Partition of the operator at position p on the DP path ending in state s at position k. */
+function modeOnPath(value: Float64Array, back: Int8Array, k: number, s: number, p: number): number {
+  if (k - p > MAX_WALK_BACK) return argminAt(value, p * MODES);
+  let state = s;
+  for (let j = k; j > p; j--) state = back[j * MODES + state];
+  return state;
+}
+
+/**
+ * Prices input x of the operator at position k under (producer partition pm, own partition m) into
+ * table[at..at+3] as evaluatePlan prices it: CPU and GPU arrival, and halo recompute per side.
+ */
+function priceSlot(
+  dp: DpContext,
+  table: Float64Array,
+  k: number,
+  x: number,
+  pm: number,
+  m: number,
+  at: number,
+): void {
+  const layout = dp.layout;
+  // Read on every call (not only for graph inputs, the first operators' inputs), so the engine has
+  // type feedback for these loads whenever it optimises this function.
+  const homeRegions = dp.homeRegions;
+  const homeRegionId = dp.homeRegionId;
+  const cpuMs = dp.optMs[(k * MODES + m) * 2];
+  const gpuMs = dp.optMs[(k * MODES + m) * 2 + 1];
+  const p = layout.producerAt[k][x];
+  const tensor = layout.inputs[k][x].tensor;
+  const isData = layout.isData[k][x] === 1;
+  const held = p < 0 ? homeRegions : dp.heldOf[p][pm];
+  let cpuAt = 0;
+  let gpuAt = 0;
+  let cpuMore = 0;
+  let gpuMore = 0;
+  // pm is HSPLIT only for a produced input (p ≥ 0): a graph input's partition is -1.
+  if (isData && layout.halo[k] && m === HSPLIT && pm === HSPLIT) {
+    // Inside an H chain: halo rows recomputed locally, the rest arrives (as evaluatePlan).
+    const core = dp.needsOf[k][m];
+    const wide = dp.dataNeedsOf[k][m];
+    const producerH = (p * MODES + HSPLIT) * 2;
+    if (cpuMs > 0) {
+      const r = haloArrival(dp.pricer, tensor, held, core, wide, dp.cpuId, dp.optMs[producerH]);
+      cpuAt = r.readyMs;
+      cpuMore = r.extraMs;
+    }
+    if (dp.hasGpu && gpuMs > 0) {
+      const r = haloArrival(dp.pricer, tensor, held, core, wide, dp.gpuId, dp.optMs[producerH + 1]);
+      gpuAt = r.readyMs;
+      gpuMore = r.extraMs;
+    }
+  } else {
+    const needs = isData ? dp.dataNeedsOf[k][m] : dp.needsOf[k][m];
+    const sides = (cpuMs > 0 ? 1 : 0) + (dp.hasGpu && gpuMs > 0 ? 2 : 0);
+    const heldId = p < 0 ? homeRegionId : dp.heldIds[p * MODES + pm];
+    const needsId = (isData ? dp.dataNeedsIds : dp.needsIds)[k * MODES + m];
+    const count = dp.regionCount;
+    const key = ((layout.inputClass[k][x] * count + heldId) * count + needsId) * 4 + sides;
+    const hit = dp.arrivalAt.get(key);
+    if (hit !== undefined) {
+      cpuAt = dp.arrivals[hit];
+      gpuAt = dp.arrivals[hit + 1];
+    } else {
+      if (cpuMs > 0) cpuAt = dp.pricer.arrivalMs(tensor, held, needs, dp.cpuId);
+      if (dp.hasGpu && gpuMs > 0) gpuAt = dp.pricer.arrivalMs(tensor, held, needs, dp.gpuId);
+      addArrival(dp, key, cpuAt, gpuAt);
+    }
+  }
+  table[at] = cpuAt;
+  table[at + 1] = gpuAt;
+  table[at + 2] = cpuMore;
+  table[at + 3] = gpuMore;
+}
+
+/** Records the (CPU, GPU) arrival times of `key`, growing the flat store when full. */
+function addArrival(dp: DpContext, key: number, cpuAt: number, gpuAt: number): void {
+  const i = dp.arrivalCount;
+  if (i + 2 > dp.arrivals.length) {
+    const grown = new Float64Array(dp.arrivals.length * 2);
+    grown.set(dp.arrivals);
+    dp.arrivals = grown;
+  }
+  dp.arrivals[i] = cpuAt;
+  dp.arrivals[i + 1] = gpuAt;
+  dp.arrivalCount = i + 2;
+  dp.arrivalAt.set(key, i);
 }
 
 /** Whether two plans of one graph place every node the same way (whole-node placements only). */
@@ -677,13 +875,20 @@ function haloArrival(
   proc: string,
   localMs: number,
 ): { readyMs: number; extraMs: number } {
-  const local = held.find((h) => h.proc === proc && h.axis === 'H' && h.hi > h.lo);
+  let local: Region | undefined;
+  for (const h of held) {
+    if (h.proc === proc && h.axis === 'H' && h.hi > h.lo) {
+      local = h;
+      break;
+    }
+  }
   if (!local || !Number.isFinite(localMs))
     return { readyMs: pricer.arrivalMs(t, held, wide, proc), extraMs: 0 };
   let readyMs = 0;
   let extraMs = 0;
-  wide.forEach((need, j) => {
-    if (need.proc !== proc) return;
+  for (let j = 0; j < wide.length; j++) {
+    const need = wide[j];
+    if (need.proc !== proc) continue;
     for (const have of held) {
       if (have.proc === proc) continue;
       const share = overlapShare(have, need);
@@ -691,15 +896,28 @@ function haloArrival(
       if (overlapShare(have, core[j]) <= 0) extraMs += (localMs * share) / (local.hi - local.lo);
       else readyMs = Math.max(readyMs, pricer.moveMs(t, have.proc, proc, share));
     }
-  });
+  }
   return { readyMs, extraMs };
 }
 
 /** An H need widened by a window's halo (shares of the input), clamped to [0, 1]. */
 function widen(needs: Region[], halo: Halo): Region[] {
-  return needs.map((r) =>
-    r.axis === 'H' ? { ...r, lo: Math.max(0, r.lo - halo.before), hi: Math.min(1, r.hi + halo.after) } : r,
-  );
+  // Built region by region, property by property in Region's order: the same object and array
+  // shapes as the other region lists (heldRegions), so the move pricer's loops see one shape.
+  const out: Region[] = [];
+  for (const r of needs) {
+    out.push(
+      r.axis === 'H'
+        ? {
+            proc: r.proc,
+            axis: r.axis,
+            lo: Math.max(0, r.lo - halo.before),
+            hi: Math.min(1, r.hi + halo.after),
+          }
+        : r,
+    );
+  }
+  return out;
 }
 
 /** Non-constant input tensors of a node with the index of their producer (undefined: graph input). */
