@@ -33,7 +33,8 @@ async function plainSessionMs(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'disabled',
-    extra: { session: { intra_op: { allow_spinning: '0' } } }, // as the executor's workers
+    // as the executor's workers
+    extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } },
   });
   try {
     await session.run(feeds);
