@@ -49,7 +49,7 @@ const partCostCache = new WeakMap<
 /** One processor's slice of a produced tensor: an interval [lo, hi) of the share along `axis`. */
 interface Piece {
   proc: string;
-  axis: 'N' | 'C' | 'H' | 'W';
+  axis: TensorAxis;
   lo: number;
   hi: number;
   readyMs: number;
@@ -58,13 +58,22 @@ interface Piece {
   energyJ: number;
 }
 
+/** An axis of a tensor (a split's OC lies on its output's C). */
+export type TensorAxis = 'N' | 'C' | 'H' | 'W';
+
 /** The tensor axis an output split lies on: OC splits divide the output's channels. */
-function tensorAxis(axis: SplitAxis): Piece['axis'] {
+export function tensorAxis(axis: SplitAxis): TensorAxis {
   return axis === 'OC' ? 'C' : axis;
 }
 
-/** Share of the tensor that a reader needing [lo, hi) along `axis` (or all of it) takes from `piece`. */
-function overlapShare(piece: Piece, need: { axis: Piece['axis']; lo: number; hi: number } | 'all'): number {
+/**
+ * Share of the tensor that a reader needing [lo, hi) along `axis` (or all of it) takes from a piece
+ * [lo, hi) of it along its own axis (the simulator prices its moves with the same rule).
+ */
+export function overlapShare(
+  piece: { axis: TensorAxis; lo: number; hi: number },
+  need: { axis: TensorAxis; lo: number; hi: number } | 'all',
+): number {
   const width = piece.hi - piece.lo;
   if (need === 'all') return width;
   if (need.axis !== piece.axis) return width * (need.hi - need.lo);

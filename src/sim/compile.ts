@@ -10,7 +10,7 @@ import type { CostModel, RunContext } from '../cost/types.js';
 import { nodeInputs } from '../graph/dag.js';
 import type { Graph, Node, TensorInfo } from '../graph/types.js';
 import type { Device, Processor } from '../hardware/schema.js';
-import { homeProcessor, issueOrder, shareOf } from '../plan/evaluate.js';
+import { homeProcessor, issueOrder, overlapShare, shareOf, tensorAxis } from '../plan/evaluate.js';
 import { splitTrafficBytes, windowHalo } from '../plan/split-rules.js';
 import type { Placement, Plan, SplitAxis, SplitPart } from '../plan/types.js';
 import { placementParts } from '../plan/validate.js';
@@ -77,17 +77,6 @@ interface Piece {
   job: number;
   /** The producing part's own work (what recomputing its rows elsewhere costs per unit share). */
   term?: CostTerm;
-}
-
-function tensorAxis(axis: SplitAxis): Piece['axis'] {
-  return axis === 'OC' ? 'C' : axis;
-}
-
-function overlapShare(piece: Piece, need: { axis: Piece['axis']; lo: number; hi: number } | 'all'): number {
-  const width = piece.hi - piece.lo;
-  if (need === 'all') return width;
-  if (need.axis !== piece.axis) return width * (need.hi - need.lo);
-  return Math.max(0, Math.min(piece.hi, need.hi) - Math.max(piece.lo, need.lo));
 }
 
 function localPiece(pieces: readonly Piece[], proc: number, axis: Piece['axis']): Piece | undefined {

@@ -10,19 +10,11 @@ import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnxFile } from '../../src/formats/onnx/index.js';
 import { loadModel } from '../../src/frontend/load.js';
+import { CHROMIUM_ARGS } from '../../src/runtime/browser.js';
 import buildDist from '../global-setup.js';
 import { fakeHostFile, queryDb } from '../study/helpers.js';
 
 const HOSTILE = '<script>alert(1)</script>';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** MobileNetV2 exported with hostile node names (and graph name; the study names it by the spec). */
 function hostileModel(dir: string): string {
@@ -103,6 +95,7 @@ describe('study report', () => {
     const userDataDir = mkdtempSync(join(tmpdir(), 'hetero-chromium-'));
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: '/usr/bin/chromium',
+      // The executor's flags (WebGPU included, harmless for a page without scripts).
       args: CHROMIUM_ARGS,
       viewport: { width: 1300, height: 900 },
     });
