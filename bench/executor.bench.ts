@@ -15,6 +15,11 @@ import { loadExecTarget, type ExecTarget } from '../src/runtime/target.js';
 import type { BenchResult } from './import.bench.js';
 
 const OVERHEAD_TARGET = 1.05;
+/**
+ * "Measurably beats": at least 5% faster, beyond the ±5% that repeated runs of the same plan spread
+ * over on this machine (a 1.01× median is noise, not a win).
+ */
+const MEASURABLE_SPEEDUP = 1.05;
 const BLOCKS = 3;
 
 function singleProcessorPlan(target: ExecTarget, device: Parameters<typeof makePlan>[1], proc: string): Plan {
@@ -95,8 +100,8 @@ async function benchHeft(): Promise<BenchResult> {
   const speedup = median(singleMs) / median(heftMs);
   return {
     name: 'heft on two workers vs one single-threaded worker (inceptionv3)',
-    ok: speedup > 1,
-    detail: `${median(heftMs).toFixed(1)} ms (${partitions} partitions) vs ${median(singleMs).toFixed(1)} ms: speedup ${speedup.toFixed(2)}×`,
+    ok: speedup >= MEASURABLE_SPEEDUP,
+    detail: `${median(heftMs).toFixed(1)} ms (${partitions} partitions) vs ${median(singleMs).toFixed(1)} ms: speedup ${speedup.toFixed(2)}× (target ≥ ${MEASURABLE_SPEEDUP})`,
   };
 }
 
