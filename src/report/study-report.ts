@@ -3,7 +3,7 @@
 import { writeFileAtomic } from '../write-atomic.js';
 import { strategyNames } from '../plan/strategies/index.js';
 import type { TraceEvent } from '../plan/types.js';
-import { conditionPresetNames } from '../study/conditions.js';
+import { conditionPresetNames } from '../sim/index.js';
 import { ResultStore, type QueryRow } from '../study/store.js';
 import { computeFindings, type Finding } from './findings.js';
 import { renderGanttSvg } from './gantt.js';

@@ -1,11 +1,12 @@
 // Profiles cached on disk (default .hetero/profiles/), keyed by graph fingerprint, thread count and
 // optimization level, so that `hetero validate` reuses what `hetero calibrate` measured.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkProfileMatches, MEASUREMENT_METHOD, type ModelProfile } from '../cost/measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import { waitForQuiet } from './profile-load.js';
 import { profileModel, type ProfileOptions, type ProfileTarget } from './profile.js';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export const DEFAULT_PROFILE_DIR = join('.hetero', 'profiles');
 
@@ -46,9 +47,7 @@ export function readCachedProfile(
 export function writeCachedProfile(dir: string, profile: ModelProfile): string {
   mkdirSync(dir, { recursive: true });
   const file = profileCacheFile(dir, profile.fingerprint, profile.threads, profile.runtime.graphOptimization);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(profile));
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(profile));
   return file;
 }
 

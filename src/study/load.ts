@@ -5,7 +5,7 @@ import { listDevices } from '../hardware/catalog.js';
 import { loadModel } from '../frontend/load.js';
 import { strategyNames } from '../plan/strategies/index.js';
 import { DEFAULT_STUDY_YAML } from './default-study.js';
-import { conditionPresetNames } from './conditions.js';
+import { conditionPresetNames } from '../sim/index.js';
 import {
   parseStudySpec,
   readStudySpec,
