@@ -66,7 +66,7 @@ export function registerRun(program: Command, print: (text: string) => void): vo
     .option('--strategy <name>', 'plan with this strategy instead')
     .option(
       '--processors <list>',
-      'processors the strategy may use (default: the per-core workers cpu0,cpu1,…)',
+      'processors the strategy may use (default: the per-core workers cpu0,cpu1,…; `cpu` runs on the whole machine)',
     )
     .option('--backend <name>', 'node (worker threads) or browser (headless Chromium)', 'node')
     .option('--ep <proc=ep,…>', 'browser: execution provider per processor, wasm or webgpu')
@@ -120,12 +120,9 @@ function choosePlan(flags: RunFlags, graph: Graph, device: Device, cost: CostMod
     return saved;
   }
   const strategy = getStrategy(flags.strategy ?? '');
-  const workers = device.processors.filter((p) => /^cpu\d+$/.test(p.id)).map((p) => p.id);
-  const processors = flags.processors
-    ? flags.processors.split(',').map((s) => s.trim())
-    : workers.length > 0
-      ? workers
-      : undefined;
+  // Unnamed, the planner's own default (usableProcessors): the per-core workers, while the `cpu`
+  // strategy targets the whole machine and adaptive weighs both.
+  const processors = flags.processors ? flags.processors.split(',').map((s) => s.trim()) : undefined;
   for (const p of processors ?? []) {
     if (!device.processors.some((q) => q.id === p)) {
       throw new HeteroError(

@@ -57,6 +57,18 @@ export function usableProcessors(device: Device, opts: PlanOptions = {}): Proces
   return chosen;
 }
 
+/**
+ * The disjoint processor sets a plan may use on `device`: one set (all its processors) for a phone;
+ * for a device with a processor split into parts, the default set (the parts) and the set with each
+ * whole in place of its parts.
+ */
+export function processorViews(device: Device): string[][] {
+  const parts = usableProcessors(device).map((p) => p.id);
+  if (!device.processors.some((p) => p.partOf !== undefined)) return [parts];
+  const wholes = device.processors.filter((p) => p.partOf === undefined).map((p) => p.id);
+  return [parts, wholes];
+}
+
 /** Whether the cost model can run `node` on `proc` at all (unsupported ops cost Infinity). */
 export function canRun(node: Node, graph: Graph, proc: Processor, cost: CostModel): boolean {
   return Number.isFinite(cost.opLatencyMs(node, graph, proc));

@@ -27,7 +27,7 @@ import { dependencies, topologicalOrder } from '../../graph/dag.js';
 import type { Graph } from '../../graph/types.js';
 import type { Device, Processor } from '../../hardware/schema.js';
 import { evaluatePlan, homeProcessor } from '../evaluate.js';
-import { makePlan, usableProcessors } from '../make-plan.js';
+import { makePlan, processorViews, usableProcessors } from '../make-plan.js';
 import { splitProblem } from '../split-rules.js';
 import { pipelineThroughput } from '../throughput.js';
 import type {
@@ -208,6 +208,23 @@ function keptFallbacks(base: Plan, placements: Record<string, Placement>): strin
   return base.fallbacks.filter((id) => placements[id] === base.placements[id]);
 }
 
+/** What `objective` ranks a plan by: energy (J), latency (ms), or a pipeline's period (ms). */
+function objectiveValue(
+  plan: Plan,
+  evaluation: PlanEvaluation,
+  graph: Graph,
+  device: Device,
+  cost: CostModel,
+  objective: Objective,
+  ctx: RunContext,
+): number {
+  if (objective === 'energy') return evaluation.energyJ;
+  if (objective === 'throughput' && plan.stages && plan.stages.length > 1) {
+    return pipelineThroughput(plan, graph, device, cost, { context: ctx }).periodMs;
+  }
+  return evaluation.latencyMs;
+}
+
 export function createAdaptive(options: AdaptiveOptions = {}): Strategy {
   const families = (options.strategies ?? ADAPTIVE_FAMILIES).filter(
     (s) => s.name !== 'adaptive' && s.name !== 'stretch' && s.name !== 'bound',
@@ -216,249 +233,284 @@ export function createAdaptive(options: AdaptiveOptions = {}): Strategy {
   const optimalMaxOps = options.optimalMaxOps ?? OPTIMAL_MAX_OPS;
   const optimalExpansions = options.optimalExpansions ?? 60_000;
 
-  return {
+  const strategy: Strategy = {
     name: 'adaptive',
     cites:
       'ours: considers every family (cpu/gpu/npu with fallback, best-single, layerwise, heft, ulayer, codl, pipeline, band, optimal on small graphs) and their combinations for the objective and context, refines by local search, explains the choice',
-    plan(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
-      const objective: Objective = opts.objective ?? 'latency';
-      const ctx: RunContext = planRunContext(opts);
-      const usable = usableProcessors(device, opts);
-      const allowed = new Set(usable.map((p) => p.id));
-      const procById = new Map(device.processors.map((p) => [p.id, p]));
-      const skipped: string[] = [];
+    plan: (...args) => planAcrossViews(...args),
+  };
 
-      const judge = (name: string, family: string, plan: Plan): Candidate => {
-        const evaluation = evaluatePlan(plan, graph, device, cost, { context: ctx });
-        let value = objective === 'energy' ? evaluation.energyJ : evaluation.latencyMs;
-        if (objective === 'throughput' && plan.stages && plan.stages.length > 1) {
-          value = pipelineThroughput(plan, graph, device, cost, { context: ctx }).periodMs;
+  /** Adaptive within one set of processors (opts.processors, or the device's default set). */
+  function planView(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
+    const objective: Objective = opts.objective ?? 'latency';
+    const ctx: RunContext = planRunContext(opts);
+    const usable = usableProcessors(device, opts);
+    const allowed = new Set(usable.map((p) => p.id));
+    const procById = new Map(device.processors.map((p) => [p.id, p]));
+    const skipped: string[] = [];
+
+    const judge = (name: string, family: string, plan: Plan): Candidate => {
+      const evaluation = evaluatePlan(plan, graph, device, cost, { context: ctx });
+      const value = objectiveValue(plan, evaluation, graph, device, cost, objective, ctx);
+      return { name, family, plan, evaluation, value };
+    };
+
+    // 1. Every family.
+    const candidates: Candidate[] = [];
+    for (const s of families) {
+      let plan: Plan;
+      try {
+        plan = s.plan(graph, device, cost, opts);
+      } catch (e) {
+        skipped.push(`${s.name}: ${isHeteroError(e) ? e.message : String(e)}`);
+        continue;
+      }
+      if (plan.changesModel) continue;
+      if (usesQuantization(plan)) continue;
+      if (!usesOnly(plan, allowed)) {
+        skipped.push(`${s.name}: uses a processor outside ${[...allowed].join(', ')}`);
+        continue;
+      }
+      candidates.push(judge(s.name, s.name, plan));
+    }
+    if (candidates.length === 0) {
+      // Nothing usable came back: every node on its fastest allowed processor.
+      const placements: Record<string, Placement> = {};
+      for (const node of graph.nodes) {
+        let best: Processor | undefined;
+        let bestMs = Infinity;
+        for (const p of usable) {
+          const ms = cost.opLatencyMs(node, graph, p, ctx);
+          if (ms < bestMs) [best, bestMs] = [p, ms];
         }
-        return { name, family, plan, evaluation, value };
+        placements[node.id] = { proc: (best ?? homeProcessor(device)).id };
+      }
+      candidates.push(
+        judge('fastest-processor', 'fastest-processor', makePlan(graph, device, 'adaptive', placements)),
+      );
+    }
+    const ranked = (): Candidate[] => [...candidates].sort((a, b) => (better(a, b, objective) ? -1 : 1));
+
+    // 2. Combinations: the best plans with a split family's splits inside their CPU/GPU parts.
+    const donors = candidates.filter((c) => SPLIT_FAMILIES.has(c.family));
+    for (const base of ranked().slice(0, 4)) {
+      if (SPLIT_FAMILIES.has(base.family) || base.plan.stages) continue;
+      for (const donor of donors) {
+        const merged = withSplitsOf(base.plan, donor.plan, procById);
+        if (merged) candidates.push(judge(`${base.name}+${donor.name} splits`, base.family, merged));
+      }
+    }
+
+    // 3. The optimum of small graphs (a bound to beat makes it fast).
+    if (graph.nodes.length <= optimalMaxOps && graph.nodes.length > 0) {
+      const best = ranked()[0];
+      const r = searchOptimal(graph, device, cost, opts, {
+        maxExpansions: optimalExpansions,
+        upperBound: best.value,
+        maxOps: optimalMaxOps,
+      });
+      if (r.plan) candidates.push(judge(r.proven ? 'optimal' : 'optimal (unproven)', 'optimal', r.plan));
+    }
+
+    // 4. Local search from the best distinct plans.
+    let budget = nodeBudget;
+    const seen = new Set<string>();
+    const starts = ranked().filter((c) => {
+      if (c.plan.stages || seen.has(c.family)) return false;
+      seen.add(c.family);
+      return true;
+    });
+    for (const start of starts.slice(0, 3)) {
+      if (budget < graph.nodes.length) break;
+      const share = start === starts[0] ? budget / 2 : budget;
+      const { result, spent } = localSearch(start, Math.max(graph.nodes.length, share));
+      budget -= spent;
+      if (result !== start) candidates.push(result);
+    }
+
+    // Choose, then explain against the best plan of another family.
+    const order = ranked();
+    const winner = order[0];
+    const same = JSON.stringify(winner.plan.placements);
+    const runnerUp =
+      order.find((c) => c.family !== winner.family && JSON.stringify(c.plan.placements) !== same) ??
+      order.find((c) => c !== winner && JSON.stringify(c.plan.placements) !== same);
+    const plan: Plan = { ...winner.plan, strategy: 'adaptive', objective, notes: [] };
+    const unit = objective === 'energy' ? 'energy' : objective === 'throughput' ? 'period' : 'latency';
+    plan.notes.push(
+      `chose ${describe(winner)} for ${objective}` +
+        (runnerUp ? ` over runner-up ${describe(runnerUp)}` : ' (the only candidate)'),
+    );
+    if (runnerUp) {
+      const gain =
+        objective === 'energy'
+          ? `${((runnerUp.evaluation.energyJ - winner.evaluation.energyJ) * 1000).toFixed(2)} mJ`
+          : fmtMs(runnerUp.value - winner.value);
+      plan.notes.push(`saves ${gain} of ${unit}: ${keyDifference(winner, runnerUp, objective)}`);
+    }
+    plan.notes.push(
+      `considered ${candidates.length} plans: ` +
+        order
+          .slice(0, 8)
+          .map(
+            (c) =>
+              `${c.name} ${objective === 'energy' ? `${(c.value * 1000).toFixed(1)} mJ` : fmtMs(c.value)}`,
+          )
+          .join(', ') +
+        (order.length > 8 ? ', …' : ''),
+    );
+    plan.notes.push('stretch (changes the model) and quantized variants were not considered');
+    for (const s of skipped) plan.notes.push(`skipped ${s}`);
+    return plan;
+
+    function localSearch(start: Candidate, nodeIssues: number): { result: Candidate; spent: number } {
+      const N = graph.nodes.length;
+      const deps = dependencies(graph);
+      const topo = topologicalOrder(graph, deps);
+      const bigCpu = usable.find((p) => p.id === 'cpu-big') ?? usable.find((p) => p.kind === 'cpu');
+      const theGpu = usable.find((p) => p.kind === 'gpu');
+      const lat = latencyLookup(graph, cost, ctx);
+      const runnable = graph.nodes.map((node) => usable.filter((p) => Number.isFinite(lat(node, p))));
+      // An explicit order (the plan's, else topological) spares evaluatePlan re-deriving it per try.
+      const issue = start.plan.order ?? topo.map((i) => graph.nodes[i].id);
+      let current = start;
+      let spent = 0;
+      const tryPlacements = (changes: [string, Placement][], label: string): boolean => {
+        if (spent + N > nodeIssues) return false;
+        spent += N;
+        const placements = { ...current.plan.placements };
+        for (const [id, p] of changes) placements[id] = p;
+        const plan: Plan = {
+          ...current.plan,
+          placements,
+          order: issue,
+          fallbacks: keptFallbacks(current.plan, placements),
+          notes: [],
+        };
+        const c = judge(`${start.name}+local`, start.family, plan);
+        if (better(c, current, objective)) {
+          current = c;
+          void label;
+          return true;
+        }
+        return false;
+      };
+      const placeOf = (i: number): Placement => current.plan.placements[graph.nodes[i].id];
+      const onlyProc = (i: number): string | undefined => {
+        const p = placeOf(i);
+        return 'proc' in p ? p.proc : undefined;
       };
 
-      // 1. Every family.
-      const candidates: Candidate[] = [];
-      for (const s of families) {
-        let plan: Plan;
-        try {
-          plan = s.plan(graph, device, cost, opts);
-        } catch (e) {
-          skipped.push(`${s.name}: ${isHeteroError(e) ? e.message : String(e)}`);
-          continue;
+      let improved = true;
+      while (improved && spent + N <= nodeIssues) {
+        improved = false;
+        // Runs: maximal stretches of the topological order on one processor, moved as a whole.
+        const runs: number[][] = [];
+        for (const i of topo) {
+          const last = runs[runs.length - 1];
+          if (last && onlyProc(last[last.length - 1]) === onlyProc(i) && onlyProc(i) !== undefined)
+            last.push(i);
+          else runs.push([i]);
         }
-        if (plan.changesModel) continue;
-        if (usesQuantization(plan)) continue;
-        if (!usesOnly(plan, allowed)) {
-          skipped.push(`${s.name}: uses a processor outside ${[...allowed].join(', ')}`);
-          continue;
+        const computeOf = new Map<string, number>();
+        for (const e of current.evaluation.trace.events) {
+          if (e.kind === 'compute' && e.node)
+            computeOf.set(e.node, (computeOf.get(e.node) ?? 0) + e.endMs - e.startMs);
         }
-        candidates.push(judge(s.name, s.name, plan));
-      }
-      if (candidates.length === 0) {
-        // Nothing usable came back: every node on its fastest allowed processor.
-        const placements: Record<string, Placement> = {};
-        for (const node of graph.nodes) {
-          let best: Processor | undefined;
-          let bestMs = Infinity;
+        const runCost = (run: number[]): number =>
+          run.reduce((s, i) => s + (computeOf.get(graph.nodes[i].id) ?? 0), 0);
+        runs.sort((a, b) => runCost(b) - runCost(a));
+        for (const run of runs) {
+          const here = onlyProc(run[0]);
           for (const p of usable) {
-            const ms = cost.opLatencyMs(node, graph, p, ctx);
-            if (ms < bestMs) [best, bestMs] = [p, ms];
+            if (p.id === here) continue;
+            if (!run.every((i) => runnable[i].includes(p))) continue;
+            if (
+              tryPlacements(
+                run.map((i) => [graph.nodes[i].id, { proc: p.id }]),
+                'run',
+              )
+            ) {
+              improved = true;
+              break;
+            }
           }
-          placements[node.id] = { proc: (best ?? homeProcessor(device)).id };
+          if (improved || spent + N > nodeIssues) break;
         }
-        candidates.push(
-          judge('fastest-processor', 'fastest-processor', makePlan(graph, device, 'adaptive', placements)),
+        if (improved) continue;
+        // Single nodes, heaviest first: another processor, or a CPU+GPU split.
+        const heavy = [...topo].sort(
+          (a, b) => (computeOf.get(graph.nodes[b].id) ?? 0) - (computeOf.get(graph.nodes[a].id) ?? 0),
         );
-      }
-      const ranked = (): Candidate[] => [...candidates].sort((a, b) => (better(a, b, objective) ? -1 : 1));
-
-      // 2. Combinations: the best plans with a split family's splits inside their CPU/GPU parts.
-      const donors = candidates.filter((c) => SPLIT_FAMILIES.has(c.family));
-      for (const base of ranked().slice(0, 4)) {
-        if (SPLIT_FAMILIES.has(base.family) || base.plan.stages) continue;
-        for (const donor of donors) {
-          const merged = withSplitsOf(base.plan, donor.plan, procById);
-          if (merged) candidates.push(judge(`${base.name}+${donor.name} splits`, base.family, merged));
+        for (const i of heavy) {
+          const node = graph.nodes[i];
+          const here = onlyProc(i);
+          const tries: Placement[] = runnable[i].filter((p) => p.id !== here).map((p) => ({ proc: p.id }));
+          if (bigCpu && theGpu && runnable[i].includes(bigCpu) && runnable[i].includes(theGpu)) {
+            const axis = (['OC', 'H'] as SplitAxis[]).find(
+              (a) => splitProblem(node, graph, a, 2) === undefined,
+            );
+            if (axis) {
+              for (const f of [0.5, 0.25, 0.75]) {
+                tries.push({
+                  split: {
+                    axis,
+                    parts: [
+                      { proc: bigCpu.id, fraction: f },
+                      { proc: theGpu.id, fraction: 1 - f },
+                    ],
+                  },
+                });
+              }
+            }
+          }
+          for (const t of tries) {
+            if (tryPlacements([[node.id, t]], 'node')) {
+              improved = true;
+              break;
+            }
+          }
+          if (improved || spent + N > nodeIssues) break;
         }
       }
+      return { result: current, spent };
+    }
+  }
 
-      // 3. The optimum of small graphs (a bound to beat makes it fast).
-      if (graph.nodes.length <= optimalMaxOps && graph.nodes.length > 0) {
-        const best = ranked()[0];
-        const r = searchOptimal(graph, device, cost, opts, {
-          maxExpansions: optimalExpansions,
-          upperBound: best.value,
-          maxOps: optimalMaxOps,
-        });
-        if (r.plan) candidates.push(judge(r.proven ? 'optimal' : 'optimal (unproven)', 'optimal', r.plan));
-      }
-
-      // 4. Local search from the best distinct plans.
-      let budget = nodeBudget;
-      const seen = new Set<string>();
-      const starts = ranked().filter((c) => {
-        if (c.plan.stages || seen.has(c.family)) return false;
-        seen.add(c.family);
-        return true;
-      });
-      for (const start of starts.slice(0, 3)) {
-        if (budget < graph.nodes.length) break;
-        const share = start === starts[0] ? budget / 2 : budget;
-        const { result, spent } = localSearch(start, Math.max(graph.nodes.length, share));
-        budget -= spent;
-        if (result !== start) candidates.push(result);
-      }
-
-      // Choose, then explain against the best plan of another family.
-      const order = ranked();
-      const winner = order[0];
-      const same = JSON.stringify(winner.plan.placements);
-      const runnerUp =
-        order.find((c) => c.family !== winner.family && JSON.stringify(c.plan.placements) !== same) ??
-        order.find((c) => c !== winner && JSON.stringify(c.plan.placements) !== same);
-      const plan: Plan = { ...winner.plan, strategy: 'adaptive', objective, notes: [] };
-      const unit = objective === 'energy' ? 'energy' : objective === 'throughput' ? 'period' : 'latency';
-      plan.notes.push(
-        `chose ${describe(winner)} for ${objective}` +
-          (runnerUp ? ` over runner-up ${describe(runnerUp)}` : ' (the only candidate)'),
+  /**
+   * A device whose processors come as a whole and its parts (the host's `cpu` and its per-core
+   * workers) offers two disjoint sets; a plan uses one. Unless the caller names the processors,
+   * adaptive plans in each set and keeps the better, so the whole machine's single session stays a
+   * candidate beside plans over the workers.
+   */
+  function planAcrossViews(graph: Graph, device: Device, cost: CostModel, opts: PlanOptions = {}): Plan {
+    const views = opts.processors ? [] : processorViews(device);
+    if (views.length < 2) return planView(graph, device, cost, opts);
+    const objective: Objective = opts.objective ?? 'latency';
+    const ctx = planRunContext(opts);
+    const judged = views.map((processors) => {
+      const plan = planView(graph, device, cost, { ...opts, processors });
+      const evaluation = evaluatePlan(plan, graph, device, cost, { context: ctx });
+      return {
+        plan,
+        processors,
+        value: objectiveValue(plan, evaluation, graph, device, cost, objective, ctx),
+      };
+    });
+    const best = judged.reduce((a, b) => (b.value < a.value ? b : a));
+    const others = judged
+      .filter((j) => j !== best)
+      .map(
+        (j) =>
+          `${j.processors.join('+')} ${objective === 'energy' ? `${(j.value * 1000).toFixed(1)} mJ` : fmtMs(j.value)}`,
       );
-      if (runnerUp) {
-        const gain =
-          objective === 'energy'
-            ? `${((runnerUp.evaluation.energyJ - winner.evaluation.energyJ) * 1000).toFixed(2)} mJ`
-            : fmtMs(runnerUp.value - winner.value);
-        plan.notes.push(`saves ${gain} of ${unit}: ${keyDifference(winner, runnerUp, objective)}`);
-      }
-      plan.notes.push(
-        `considered ${candidates.length} plans: ` +
-          order
-            .slice(0, 8)
-            .map(
-              (c) =>
-                `${c.name} ${objective === 'energy' ? `${(c.value * 1000).toFixed(1)} mJ` : fmtMs(c.value)}`,
-            )
-            .join(', ') +
-          (order.length > 8 ? ', …' : ''),
-      );
-      plan.notes.push('stretch (changes the model) and quantized variants were not considered');
-      for (const s of skipped) plan.notes.push(`skipped ${s}`);
-      return plan;
+    best.plan.notes.push(
+      `planned on ${best.processors.join('+')}; the other processor set gave ${others.join(', ')}`,
+    );
+    return best.plan;
+  }
 
-      function localSearch(start: Candidate, nodeIssues: number): { result: Candidate; spent: number } {
-        const N = graph.nodes.length;
-        const deps = dependencies(graph);
-        const topo = topologicalOrder(graph, deps);
-        const bigCpu = usable.find((p) => p.id === 'cpu-big') ?? usable.find((p) => p.kind === 'cpu');
-        const theGpu = usable.find((p) => p.kind === 'gpu');
-        const lat = latencyLookup(graph, cost, ctx);
-        const runnable = graph.nodes.map((node) => usable.filter((p) => Number.isFinite(lat(node, p))));
-        // An explicit order (the plan's, else topological) spares evaluatePlan re-deriving it per try.
-        const issue = start.plan.order ?? topo.map((i) => graph.nodes[i].id);
-        let current = start;
-        let spent = 0;
-        const tryPlacements = (changes: [string, Placement][], label: string): boolean => {
-          if (spent + N > nodeIssues) return false;
-          spent += N;
-          const placements = { ...current.plan.placements };
-          for (const [id, p] of changes) placements[id] = p;
-          const plan: Plan = {
-            ...current.plan,
-            placements,
-            order: issue,
-            fallbacks: keptFallbacks(current.plan, placements),
-            notes: [],
-          };
-          const c = judge(`${start.name}+local`, start.family, plan);
-          if (better(c, current, objective)) {
-            current = c;
-            void label;
-            return true;
-          }
-          return false;
-        };
-        const placeOf = (i: number): Placement => current.plan.placements[graph.nodes[i].id];
-        const onlyProc = (i: number): string | undefined => {
-          const p = placeOf(i);
-          return 'proc' in p ? p.proc : undefined;
-        };
-
-        let improved = true;
-        while (improved && spent + N <= nodeIssues) {
-          improved = false;
-          // Runs: maximal stretches of the topological order on one processor, moved as a whole.
-          const runs: number[][] = [];
-          for (const i of topo) {
-            const last = runs[runs.length - 1];
-            if (last && onlyProc(last[last.length - 1]) === onlyProc(i) && onlyProc(i) !== undefined)
-              last.push(i);
-            else runs.push([i]);
-          }
-          const computeOf = new Map<string, number>();
-          for (const e of current.evaluation.trace.events) {
-            if (e.kind === 'compute' && e.node)
-              computeOf.set(e.node, (computeOf.get(e.node) ?? 0) + e.endMs - e.startMs);
-          }
-          const runCost = (run: number[]): number =>
-            run.reduce((s, i) => s + (computeOf.get(graph.nodes[i].id) ?? 0), 0);
-          runs.sort((a, b) => runCost(b) - runCost(a));
-          for (const run of runs) {
-            const here = onlyProc(run[0]);
-            for (const p of usable) {
-              if (p.id === here) continue;
-              if (!run.every((i) => runnable[i].includes(p))) continue;
-              if (
-                tryPlacements(
-                  run.map((i) => [graph.nodes[i].id, { proc: p.id }]),
-                  'run',
-                )
-              ) {
-                improved = true;
-                break;
-              }
-            }
-            if (improved || spent + N > nodeIssues) break;
-          }
-          if (improved) continue;
-          // Single nodes, heaviest first: another processor, or a CPU+GPU split.
-          const heavy = [...topo].sort(
-            (a, b) => (computeOf.get(graph.nodes[b].id) ?? 0) - (computeOf.get(graph.nodes[a].id) ?? 0),
-          );
-          for (const i of heavy) {
-            const node = graph.nodes[i];
-            const here = onlyProc(i);
-            const tries: Placement[] = runnable[i].filter((p) => p.id !== here).map((p) => ({ proc: p.id }));
-            if (bigCpu && theGpu && runnable[i].includes(bigCpu) && runnable[i].includes(theGpu)) {
-              const axis = (['OC', 'H'] as SplitAxis[]).find(
-                (a) => splitProblem(node, graph, a, 2) === undefined,
-              );
-              if (axis) {
-                for (const f of [0.5, 0.25, 0.75]) {
-                  tries.push({
-                    split: {
-                      axis,
-                      parts: [
-                        { proc: bigCpu.id, fraction: f },
-                        { proc: theGpu.id, fraction: 1 - f },
-                      ],
-                    },
-                  });
-                }
-              }
-            }
-            for (const t of tries) {
-              if (tryPlacements([[node.id, t]], 'node')) {
-                improved = true;
-                break;
-              }
-            }
-            if (improved || spent + N > nodeIssues) break;
-          }
-        }
-        return { result: current, spent };
-      }
-    },
-  };
+  return strategy;
 }
 
 export const adaptive: Strategy = createAdaptive();
