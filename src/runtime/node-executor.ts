@@ -1,24 +1,29 @@
-// The Node executor: one worker thread per processor, sessions loaded once, then inferences run as a
-// dataflow. A partition is dispatched as soon as each of its inputs is either on the main thread or
-// will be on its worker (produced there by an earlier-dispatched partition: the worker runs in
-// arrival order), so independent branches on different workers really overlap. Tensors a worker
-// still needs stay there; others travel as transferred buffers.
+// The Node executor: one worker thread per processor, sessions loaded once, each pair of workers
+// joined by a MessagePort. An inference is a dataflow the workers drive themselves: the main thread
+// hands every worker the model inputs it reads, each worker runs its partitions in issue order
+// (a topological order, so no worker waits on one that waits on it), waits only for tensors still
+// on their way from a peer, and sends each output straight to the workers that read it — no hop
+// through the main thread between partitions. Each worker reports its timings once at the end.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { HeteroError } from '../errors.js';
 import type { Trace, TraceEvent } from '../plan/types.js';
-import type { DoneMessage, FromWorker, GraphOptimization } from './node-protocol.js';
+import type {
+  FinishedMessage,
+  FromWorker,
+  GraphOptimization,
+  OutputShape,
+  PartitionStep,
+} from './node-protocol.js';
 import { ProcessorWorker } from './node-workers.js';
 import type { SplitModel, SubModel } from './submodel.js';
-import { cloneWire, type WireTensor } from './wire.js';
+import { cloneWire, isWireDType, type WireTensor } from './wire.js';
 
 export interface InferenceResult {
   outputs: Record<string, WireTensor>;
-  /** Wall time from the first dispatch to the last model output on the main thread. */
+  /** Wall time from handing out the inputs to the last worker's report on the main thread. */
   wallMs: number;
   trace: Trace;
-  /**
-   * Most workers that had work dispatched and unfinished at once, as the scheduler saw it: 2 means
-   * two workers' partitions were in flight together (independent branches overlapped).
-   */
+  /** Most workers computing at the same instant (measured intervals): 2+ = branches overlapped. */
   maxBusyWorkers: number;
 }
 
@@ -28,23 +33,14 @@ export interface NodeExecutorOptions {
   graphOptimization: GraphOptimization;
 }
 
-interface TensorUse {
-  /** Index of the producing partition, or -1 for a model input. */
-  producer: number;
-  /** Indices of the partitions that read it. */
-  readers: number[];
-}
-
 export class NodeExecutor {
   private readonly model: SplitModel;
   private readonly workers: Map<string, ProcessorWorker>;
-  private readonly uses: Map<string, TensorUse>;
   private seq = 0;
 
   private constructor(model: SplitModel, workers: Map<string, ProcessorWorker>) {
     this.model = model;
     this.workers = workers;
-    this.uses = tensorUses(model.partitions);
   }
 
   /** Starts one worker per processor and loads its partitions; on any failure all workers end. */
@@ -52,12 +48,15 @@ export class NodeExecutor {
     const workers = new Map<string, ProcessorWorker>();
     try {
       for (const proc of model.procs) workers.set(proc, new ProcessorWorker(proc));
+      const ports = peerPorts(model.procs);
       await Promise.all(
         [...workers].map(([proc, w]) =>
           w.load(
             opts.threads[proc] ?? 1,
             opts.graphOptimization,
             model.partitions.filter((p) => p.proc === proc),
+            stepsOf(model, proc),
+            ports.get(proc) ?? {},
           ),
         ),
       );
@@ -75,170 +74,176 @@ export class NodeExecutor {
   /** One inference; `inputs` are copied, never consumed. */
   infer(inputs: Record<string, WireTensor>): Promise<InferenceResult> {
     const seq = ++this.seq;
-    const parts = this.model.partitions;
-    const graphOutputs = new Set(this.model.graph.outputs);
-    const atMain = new Map<string, WireTensor>();
-    for (const [name, w] of Object.entries(inputs)) atMain.set(name, cloneWire(w));
-    const heldBy = new Map<string, Set<string>>();
-    const producerEnd = new Map<string, { proc: string; endAt: number }>();
-    // Not-yet-dispatched readers of each tensor per processor.
-    const pendingLocal = new Map<string, Map<string, number>>();
-    parts.forEach((p) => {
-      const local = pendingLocal.get(p.proc) ?? new Map<string, number>();
-      for (const t of p.inputs) local.set(t, (local.get(t) ?? 0) + 1);
-      pendingLocal.set(p.proc, local);
-    });
-    const dispatched = new Set<number>();
-    const shippedFrom = new Map<number, { tensor: string; from: string }[]>();
-    const events: TraceEvent[] = [];
-    let doneCount = 0;
-    const inFlight = new Map<string, number>();
-    let maxBusyWorkers = 0;
-
-    const holds = (proc: string, t: string): boolean => heldBy.get(t)?.has(proc) === true;
-    const ready = (p: SubModel): boolean => p.inputs.every((t) => holds(p.proc, t) || atMain.has(t));
-    /** Whether any other processor still needs `t` shipped, besides `proc`. */
-    const neededElsewhere = (t: string, proc: string): boolean =>
-      graphOutputs.has(t) ||
-      (this.uses.get(t)?.readers ?? []).some(
-        (r) => !dispatched.has(r) && parts[r].proc !== proc && !holds(parts[r].proc, t),
-      );
-
     return new Promise<InferenceResult>((resolve, reject) => {
-      const t0 = performance.timeOrigin + performance.now();
-      const dispatchedAt = new Map<number, number>();
+      const reports = new Map<string, FinishedMessage>();
       const offs: (() => void)[] = [];
       let settled = false;
-      const fail = (e: Error): void => {
-        if (settled) return;
+      const settle = (): void => {
         settled = true;
         offs.forEach((off) => off());
-        reject(e);
       };
-
-      const dispatch = (i: number): void => {
-        const p = parts[i];
-        dispatched.add(i);
-        const local = pendingLocal.get(p.proc) ?? new Map<string, number>();
-        const feeds: Record<string, WireTensor> = {};
-        const transfer: ArrayBuffer[] = [];
-        const shipped: { tensor: string; from: string }[] = [];
-        for (const t of p.inputs) {
-          local.set(t, (local.get(t) ?? 1) - 1);
-          if (holds(p.proc, t)) continue;
-          const w = atMain.get(t);
-          if (!w) throw new Error(`executor: ${t} is neither on ${p.proc} nor on the main thread`);
-          // Move main's copy to the last receiver; copy it for the others.
-          const keep = neededElsewhere(t, p.proc);
-          const sent = keep ? cloneWire(w) : w;
-          if (!keep) atMain.delete(t);
-          feeds[t] = sent;
-          transfer.push(sent.data);
-          if (!heldBy.has(t)) heldBy.set(t, new Set());
-          heldBy.get(t)?.add(p.proc);
-          const from = producerEnd.get(t);
-          if (from) shipped.push({ tensor: t, from: from.proc });
-        }
-        shippedFrom.set(i, shipped);
-        dispatchedAt.set(i, performance.timeOrigin + performance.now());
-        for (const o of p.outputs) {
-          if (!heldBy.has(o)) heldBy.set(o, new Set());
-          heldBy.get(o)?.add(p.proc);
-        }
-        const readers = (t: string): number[] => this.uses.get(t)?.readers ?? [];
-        const send = p.outputs.filter(
-          (o) => graphOutputs.has(o) || readers(o).some((r) => parts[r].proc !== p.proc),
-        );
-        const drop = [...p.inputs, ...p.outputs].filter((t) => (local.get(t) ?? 0) <= 0);
-        inFlight.set(p.proc, (inFlight.get(p.proc) ?? 0) + 1);
-        maxBusyWorkers = Math.max(maxBusyWorkers, [...inFlight.values()].filter((n) => n > 0).length);
-        this.workers
-          .get(p.proc)
-          ?.run({ type: 'run', seq, partition: p.id, feeds, inputs: p.inputs, send, drop }, transfer);
-      };
-
-      const pump = (): void => {
-        for (let i = 0; i < parts.length; i++) if (!dispatched.has(i) && ready(parts[i])) dispatch(i);
-      };
-
-      const onDone = (proc: string, m: DoneMessage): void => {
-        if (m.seq !== seq) return;
-        const i = parts.findIndex((p) => p.id === m.partition);
-        inFlight.set(proc, (inFlight.get(proc) ?? 1) - 1);
-        for (const [name, w] of Object.entries(m.outputs)) atMain.set(name, w);
-        for (const o of parts[i].outputs) producerEnd.set(o, { proc, endAt: m.endAt });
-        events.push({
-          proc,
-          kind: 'compute',
-          node: m.partition,
-          startMs: m.startAt - t0,
-          endMs: m.endAt - t0,
-        });
-        // A move lasts from the producer's end until the tensor reaches the consumer's worker; a
-        // worker busy with another partition picks the message up later, and that wait is not
-        // the move's: it ends at the main thread's hand-off at the latest.
-        const handedOffAt = Math.min(m.receivedAt, dispatchedAt.get(i) ?? m.receivedAt);
-        for (const s of shippedFrom.get(i) ?? []) {
-          const end = producerEnd.get(s.tensor)?.endAt ?? handedOffAt;
-          events.push({
-            proc: `${s.from}→${proc}`,
-            kind: 'transfer',
-            node: m.partition,
-            startMs: end - t0,
-            endMs: Math.max(end, handedOffAt) - t0,
-          });
-        }
-        doneCount++;
-        if (doneCount === parts.length) {
-          if (settled) return;
-          settled = true;
-          const wallMs = performance.timeOrigin + performance.now() - t0;
-          offs.forEach((off) => off());
-          const outputs: Record<string, WireTensor> = {};
-          for (const o of this.model.graph.outputs) {
-            const w = atMain.get(o);
-            if (w) outputs[o] = w;
-          }
-          events.sort((a, b) => a.startMs - b.startMs);
-          resolve({ outputs, wallMs, trace: { events }, maxBusyWorkers });
-          return;
-        }
-        try {
-          pump();
-        } catch (e) {
-          fail(e instanceof Error ? e : new Error(String(e)));
-        }
-      };
-
+      const t0 = performance.timeOrigin + performance.now();
       for (const [proc, w] of this.workers) {
         offs.push(
           w.onMessage((m: FromWorker) => {
-            if (m.type === 'done') onDone(proc, m);
-            else if (m.type === 'failed') {
-              fail(new HeteroError(`${proc}${m.partition ? ` ${m.partition}` : ''}`, m.message));
+            if (settled) return;
+            if (m.type === 'failed') {
+              settle();
+              reject(new HeteroError(`${proc}${m.partition ? ` ${m.partition}` : ''}`, m.message));
+            } else if (m.type === 'finished' && m.seq === seq) {
+              reports.set(proc, m);
+              if (reports.size < this.workers.size) return;
+              const wallMs = performance.timeOrigin + performance.now() - t0;
+              settle();
+              resolve(this.result(reports, t0, wallMs));
             }
           }),
         );
       }
       try {
-        pump();
+        for (const [proc, w] of this.workers) {
+          const feeds: Record<string, WireTensor> = {};
+          for (const name of modelInputsOf(this.model, proc, inputs)) feeds[name] = cloneWire(inputs[name]);
+          w.infer(
+            { type: 'infer', seq, feeds },
+            Object.values(feeds).map((f) => f.data),
+          );
+        }
       } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
+        settle();
+        reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
   }
+
+  private result(reports: Map<string, FinishedMessage>, t0: number, wallMs: number): InferenceResult {
+    const outputs: Record<string, WireTensor> = {};
+    for (const r of reports.values()) Object.assign(outputs, r.outputs);
+    const events = traceEvents(this.model.partitions, reports, t0);
+    return { outputs, wallMs, trace: { events }, maxBusyWorkers: mostBusyAtOnce(events) };
+  }
 }
 
-function tensorUses(parts: readonly SubModel[]): Map<string, TensorUse> {
-  const uses = new Map<string, TensorUse>();
-  const use = (t: string): TensorUse => {
-    let u = uses.get(t);
-    if (!u) uses.set(t, (u = { producer: -1, readers: [] }));
-    return u;
-  };
-  parts.forEach((p, i) => {
-    for (const o of p.outputs) use(o).producer = i;
-    for (const t of p.inputs) use(t).readers.push(i);
+/** A MessageChannel per pair of processors: ports.get(a)[b] talks to b, ports.get(b)[a] to a. */
+function peerPorts(procs: readonly string[]): Map<string, Record<string, MessagePort>> {
+  const ports = new Map(procs.map((p): [string, Record<string, MessagePort>] => [p, {}]));
+  procs.forEach((a, i) =>
+    procs.slice(i + 1).forEach((b) => {
+      const { port1, port2 } = new MessageChannel();
+      (ports.get(a) ?? {})[b] = port1;
+      (ports.get(b) ?? {})[a] = port2;
+    }),
+  );
+  return ports;
+}
+
+/** The model inputs `proc`'s partitions read. */
+function modelInputsOf(model: SplitModel, proc: string, inputs: Record<string, WireTensor>): string[] {
+  const names = new Set<string>();
+  for (const p of model.partitions) {
+    if (p.proc !== proc) continue;
+    for (const t of p.inputs) if (t in inputs) names.add(t);
+  }
+  return [...names];
+}
+
+/** `proc`'s partitions in issue order with where their outputs go and what can be forgotten when. */
+export function stepsOf(model: SplitModel, proc: string): PartitionStep[] {
+  const graphOutputs = new Set(model.graph.outputs);
+  const readersOf = new Map<string, Set<string>>();
+  for (const p of model.partitions) {
+    for (const t of p.inputs) readersOf.set(t, (readersOf.get(t) ?? new Set()).add(p.proc));
+  }
+  const mine = model.partitions.filter((p) => p.proc === proc);
+  return mine.map((p, i) => {
+    const later = new Set(mine.slice(i + 1).flatMap((q) => q.inputs));
+    const sendTo = p.outputs
+      .map((tensor) => ({ tensor, procs: [...(readersOf.get(tensor) ?? [])].filter((r) => r !== proc) }))
+      .filter((s) => s.procs.length > 0);
+    return {
+      id: p.id,
+      preallocate: hasNestedGraphs(model, p) ? [] : p.outputs.flatMap((t) => staticShape(model, t)),
+      inputs: p.inputs,
+      sendTo,
+      toMain: p.outputs.filter((t) => graphOutputs.has(t)),
+      drop: [...new Set([...p.inputs, ...p.outputs])].filter((t) => !later.has(t)),
+    };
   });
-  return uses;
+}
+
+/** Nodes holding If/Loop bodies: their outputs' shapes may only be known at run time. */
+function hasNestedGraphs(model: SplitModel, p: SubModel): boolean {
+  const members = new Set(p.nodes);
+  return model.graph.nodes.some((n) => members.has(n.id) && n.subgraphs !== undefined);
+}
+
+/** The tensor's dtype and dims when every dim is a number (none symbolic or unknown). */
+function staticShape(model: SplitModel, name: string): OutputShape[] {
+  const t = model.graph.tensors.get(name);
+  const dims = t?.shape;
+  if (!t || !dims || !isWireDType(t.dtype) || !dims.every((d): d is number => typeof d === 'number'))
+    return [];
+  return [{ name, dtype: t.dtype, dims }];
+}
+
+/**
+ * One compute event per partition and one transfer event per tensor a worker received: from the
+ * producer's end until the consumer handled it — or until the consumer started computing, when the
+ * tensor's message then waited for it to be free (that wait is not the move's).
+ */
+function traceEvents(
+  parts: readonly SubModel[],
+  reports: Map<string, FinishedMessage>,
+  t0: number,
+): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  const endOf = new Map<string, number>();
+  const computeOf = new Map<string, TraceEvent[]>();
+  for (const [proc, r] of reports) {
+    const own = r.steps.map((s): TraceEvent => ({
+      proc,
+      kind: 'compute',
+      node: s.partition,
+      startMs: s.startAt - t0,
+      endMs: s.endAt - t0,
+    }));
+    computeOf.set(proc, own);
+    events.push(...own);
+    for (const s of r.steps) endOf.set(s.partition, s.endAt);
+  }
+  const producer = new Map<string, string>();
+  for (const p of parts) for (const o of p.outputs) producer.set(o, p.id);
+  for (const [proc, r] of reports) {
+    for (const a of r.arrivals) {
+      const reader = parts.find((p) => p.proc === proc && p.inputs.includes(a.tensor));
+      const startAt = endOf.get(producer.get(a.tensor) ?? '') ?? a.sentAt;
+      const busy = (computeOf.get(proc) ?? []).find(
+        (e) => e.endMs + t0 > a.sentAt && e.startMs + t0 < a.arrivedAt,
+      );
+      const endAt = busy ? Math.max(a.sentAt, busy.startMs + t0) : a.arrivedAt;
+      events.push({
+        proc: `${a.from}→${proc}`,
+        kind: 'transfer',
+        node: reader?.id ?? a.tensor,
+        startMs: startAt - t0,
+        endMs: Math.max(startAt, endAt) - t0,
+      });
+    }
+  }
+  return events.sort((a, b) => a.startMs - b.startMs);
+}
+
+/** Most processors with a compute event covering the same instant. */
+function mostBusyAtOnce(events: readonly TraceEvent[]): number {
+  const edges = events
+    .filter((e) => e.kind === 'compute')
+    .flatMap((e) => [
+      { at: e.startMs, d: 1 },
+      { at: e.endMs, d: -1 },
+    ])
+    .sort((a, b) => a.at - b.at || a.d - b.d);
+  let busy = 0;
+  let most = 0;
+  for (const e of edges) most = Math.max(most, (busy += e.d));
+  return most;
 }

@@ -1,16 +1,52 @@
 // A processor of the host as a worker thread: its own onnxruntime-node sessions (one per partition
-// it runs) with its own intra-op thread count, and a store of the tensors it holds between runs.
-// Messages are handled strictly one after another, so queued runs execute in arrival order.
-import { parentPort } from 'node:worker_threads';
+// it runs) with its own intra-op thread count. An inference runs the worker's partitions in order;
+// a partition waits only for inputs still on their way from peers, which arrive on direct ports
+// (no hop through the main thread), and each output goes straight to the workers that read it.
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import type { FromWorker, LoadMessage, RunMessage, ToWorker } from './node-protocol.js';
+import type {
+  Arrival,
+  FromWorker,
+  InferMessage,
+  LoadMessage,
+  PartitionStep,
+  PeerMessage,
+  StepTiming,
+  ToWorker,
+} from './node-protocol.js';
+import { Inbox, Outbox, preallocatedFetches } from './tensor-buffers.js';
 import { toWire, typedData, type WireTensor } from './wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('node-worker.ts must run as a worker thread');
 
 const sessions = new Map<string, ort.InferenceSession>();
+let steps: PartitionStep[] = [];
+/** Per partition, every output: the tensor ORT writes into, or null where ORT allocates. */
+const fetchesOf = new Map<string, Record<string, ort.Tensor | null>>();
+const outbox = new Outbox();
+const inbox = new Inbox();
+let peers = new Map<string, MessagePort>();
+/** Tensors this worker holds during the current inference. */
 const store = new Map<string, ort.Tensor>();
+/** Partitions waiting for a peer's tensor, by tensor name. */
+const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+let arrivals: Arrival[] = [];
+/** Tensors of an inference whose 'infer' message has not been handled yet (ports race). */
+let early: PeerMessage[] = [];
+let currentSeq = 0;
+let procName = '';
+let closed = false;
+
+class StepError extends Error {
+  constructor(
+    readonly partition: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 const now = (): number => performance.timeOrigin + performance.now();
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -24,6 +60,15 @@ function firstLine(e: unknown): string {
 
 function fromWire(w: WireTensor): ort.Tensor {
   return new ort.Tensor(w.dtype, typedData(w), w.dims);
+}
+
+function onPeer(m: PeerMessage): void {
+  if (m.seq > currentSeq) early.push(m);
+  if (m.seq !== currentSeq) return;
+  store.set(m.tensor, inbox.unpack(m));
+  arrivals.push({ tensor: m.tensor, from: m.from, sentAt: m.sentAt, arrivedAt: now() });
+  waiting.get(m.tensor)?.resolve();
+  waiting.delete(m.tensor);
 }
 
 async function load(m: LoadMessage): Promise<void> {
@@ -47,57 +92,120 @@ async function load(m: LoadMessage): Promise<void> {
       return;
     }
   }
+  steps = m.steps;
+  for (const step of steps) {
+    const session = sessions.get(step.id);
+    if (!session || step.preallocate.length === 0) continue;
+    const own = preallocatedFetches(step.preallocate);
+    fetchesOf.set(step.id, Object.fromEntries(session.outputNames.map((n) => [n, own[n] ?? null])));
+  }
+  peers = new Map(Object.entries(m.peers));
+  for (const p of peers.values()) p.on('message', onPeer);
   post({ type: 'loaded' });
 }
 
-async function run(m: RunMessage): Promise<void> {
-  const receivedAt = now();
-  const session = sessions.get(m.partition);
-  if (!session) {
-    post({ type: 'failed', partition: m.partition, message: 'no session for this partition' });
-    return;
-  }
-  for (const [name, w] of Object.entries(m.feeds)) store.set(name, fromWire(w));
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const name of m.inputs) {
-    const t = store.get(name);
-    if (!t) {
-      post({ type: 'failed', partition: m.partition, message: `input "${name}" never arrived` });
-      return;
-    }
-    feeds[name] = t;
-  }
-  const startAt = now();
-  let results: ort.InferenceSession.OnnxValueMapType;
-  try {
-    results = await session.run(feeds);
-  } catch (e) {
-    post({
-      type: 'failed',
-      partition: m.partition,
-      message: `ONNX Runtime failed to run it: ${firstLine(e)}`,
-    });
-    return;
-  }
-  const endAt = now();
-  for (const [name, t] of Object.entries(results)) store.set(name, t);
-  const drop = new Set(m.drop);
-  const outputs: Record<string, WireTensor> = {};
-  const transfer: ArrayBuffer[] = [];
-  for (const name of m.send) {
-    const t = store.get(name);
-    if (!t) continue;
-    // A tensor this worker still needs is copied; one it drops is moved.
-    const w = toWire(t, !drop.has(name));
-    outputs[name] = w;
-    if (drop.has(name)) transfer.push(w.data);
-  }
-  for (const name of drop) store.delete(name);
-  post({ type: 'done', seq: m.seq, partition: m.partition, outputs, receivedAt, startAt, endAt }, transfer);
+/** Resolves once `name` is in the store (it comes from a peer). */
+function arrival(name: string): Promise<void> {
+  if (store.has(name)) return Promise.resolve();
+  return new Promise((resolve, reject) => waiting.set(name, { resolve, reject }));
 }
 
-async function close(): Promise<void> {
+/** Sends each output to the peers that read it, through the shared buffer it keeps for it. */
+function sendOutputs(step: PartitionStep, seq: number): void {
+  for (const { tensor, procs } of step.sendTo) {
+    const t = store.get(tensor);
+    if (!t) continue;
+    const message = outbox.pack(tensor, t, seq, procName, now);
+    for (const proc of procs) peers.get(proc)?.postMessage(message);
+  }
+}
+
+/**
+ * Runs one partition into its preallocated outputs; if ORT rejects them (a shape only known at run
+ * time differs), the partition lets ORT allocate from then on.
+ */
+async function runStep(
+  step: PartitionStep,
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+) {
+  const fetches = fetchesOf.get(step.id);
+  if (fetches) {
+    try {
+      return await session.run(feeds, fetches);
+    } catch {
+      fetchesOf.delete(step.id);
+    }
+  }
+  return session.run(feeds);
+}
+
+async function infer(m: InferMessage): Promise<void> {
+  for (const [name, w] of Object.entries(m.feeds)) store.set(name, fromWire(w));
+  const timings: StepTiming[] = [];
+  const outputs: Record<string, WireTensor> = {};
+  const transfer: ArrayBuffer[] = [];
+  for (const step of steps) {
+    for (const name of step.inputs) await arrival(name);
+    if (closed) return;
+    const session = sessions.get(step.id);
+    if (!session) throw new StepError(step.id, 'no session for this partition');
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of step.inputs) feeds[name] = store.get(name) as ort.Tensor;
+    const startAt = now();
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await runStep(step, session, feeds);
+    } catch (e) {
+      throw new StepError(step.id, `ONNX Runtime failed to run it: ${firstLine(e)}`);
+    }
+    const endAt = now();
+    timings.push({ partition: step.id, startAt, endAt });
+    for (const [name, t] of Object.entries(results)) store.set(name, t);
+    const drop = new Set(step.drop);
+    sendOutputs(step, m.seq);
+    // Copied: their buffers are reused by the next inference.
+    for (const name of step.toMain) {
+      const t = store.get(name);
+      if (!t) continue;
+      const w = toWire(t, true);
+      outputs[name] = w;
+      transfer.push(w.data);
+    }
+    for (const name of drop) store.delete(name);
+  }
+  const report = { type: 'finished' as const, seq: m.seq, outputs, steps: timings, arrivals };
   store.clear();
+  arrivals = [];
+  post(report, transfer);
+}
+
+async function runInference(m: InferMessage): Promise<void> {
+  currentSeq = m.seq;
+  const due = early.filter((e) => e.seq === m.seq);
+  early = early.filter((e) => e.seq > m.seq);
+  due.forEach(onPeer);
+  try {
+    await infer(m);
+  } catch (e) {
+    store.clear();
+    arrivals = [];
+    if (closed) return;
+    post({
+      type: 'failed',
+      ...(e instanceof StepError ? { partition: e.partition } : {}),
+      message: firstLine(e),
+    });
+  }
+}
+
+/** Runs at once, even while an inference waits for a peer: that wait then ends with an error. */
+async function close(): Promise<void> {
+  closed = true;
+  for (const w of waiting.values()) w.reject(new Error('worker closed'));
+  waiting.clear();
+  store.clear();
+  for (const p of peers.values()) p.close();
   for (const s of sessions.values()) await s.release().catch(() => undefined);
   sessions.clear();
   post({ type: 'closed' });
@@ -105,5 +213,10 @@ async function close(): Promise<void> {
 
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToWorker) => {
-  queue = queue.then(() => (m.type === 'load' ? load(m) : m.type === 'run' ? run(m) : close()));
+  if (m.type === 'close') {
+    void close();
+    return;
+  }
+  if (m.type === 'load') procName = m.proc;
+  queue = queue.then(() => (m.type === 'load' ? load(m) : runInference(m)));
 });

@@ -6,9 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { HeteroError } from '../errors.js';
-import type { DoneMessage, FromWorker, GraphOptimization, RunMessage, ToWorker } from './node-protocol.js';
+import type {
+  FromWorker,
+  GraphOptimization,
+  InferMessage,
+  PartitionStep,
+  ToWorker,
+} from './node-protocol.js';
 
 /** How long a worker may take to release its sessions before it is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -67,15 +73,20 @@ export class ProcessorWorker {
     return () => this.listeners.delete(listener);
   }
 
-  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+  post(message: ToWorker, transfer: (ArrayBuffer | MessagePort)[] = []): void {
     this.worker.postMessage(message, transfer);
   }
 
-  /** Loads one session per partition; rejects with a one-line HeteroError naming the partition. */
+  /**
+   * Loads one session per partition and hands the worker its steps and its ports to the other
+   * workers; rejects with a one-line HeteroError naming the partition.
+   */
   load(
     threads: number,
     graphOptimization: GraphOptimization,
     models: { id: string; bytes: Uint8Array }[],
+    steps: PartitionStep[],
+    peers: Record<string, MessagePort>,
   ): Promise<void> {
     // Exact copies: protobufjs hands out Node Buffers, whose slice() is a view into a shared pool.
     const copies = models.map((m) => ({ id: m.id, bytes: Uint8Array.from(m.bytes).buffer }));
@@ -89,14 +100,14 @@ export class ProcessorWorker {
           reject(new HeteroError(`${this.proc}${m.partition ? ` ${m.partition}` : ''}`, m.message));
         }
       });
-      this.post(
-        { type: 'load', threads, graphOptimization, models: copies },
-        copies.map((c) => c.bytes),
-      );
+      this.post({ type: 'load', proc: this.proc, threads, graphOptimization, models: copies, steps, peers }, [
+        ...copies.map((c) => c.bytes),
+        ...Object.values(peers),
+      ]);
     });
   }
 
-  run(message: RunMessage, transfer: ArrayBuffer[]): void {
+  infer(message: InferMessage, transfer: ArrayBuffer[]): void {
     if (this.failure) throw this.failure;
     this.post(message, transfer);
   }
@@ -120,5 +131,3 @@ export class ProcessorWorker {
     }
   }
 }
-
-export type { DoneMessage };
