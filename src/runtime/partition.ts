@@ -4,7 +4,9 @@
 // - before a node that reads a tensor of a partition started after the run began (so every
 //   dependency between partitions points from an earlier-started one to a later one: no cycles), and
 // - after a node whose output another processor reads (so that processor can start as soon as the
-//   plan says, instead of waiting for the rest of the run).
+//   plan says, instead of waiting for the rest of the run) — unless every such reader also needs
+//   the next node: it waits for it anyway, and one partition run less is saved (an inception
+//   module's branches on one worker, all read by the concat on the other, stay one partition).
 // Nodes holding nested graphs (If, Loop) stay whole inside one partition.
 import { HeteroError } from '../errors.js';
 import { nodeInputs, topologicalOrder } from '../graph/dag.js';
@@ -67,18 +69,20 @@ export function partitionPlan(graph: Graph, plan: Plan): PartitionedPlan {
   for (const n of nodes) {
     for (const t of inputsOf.get(n.id) ?? []) readers.set(t, [...(readers.get(t) ?? []), n.id]);
   }
-  const readBy = (t: string): string[] => (readers.get(t) ?? []).map((id) => procOf.get(id) ?? '');
 
   interface Run {
     index: number;
     proc: string;
     nodes: string[];
-    closed: boolean;
+    /** Nodes of other processors that read this run's outputs. */
+    crossReaders: Set<number>;
   }
+  const indexOf = new Map(nodes.map((n, i) => [n.id, i]));
+  const ancestors = ancestorSets(nodes, inputsOf);
   const runs: Run[] = [];
   const open = new Map<string, Run>();
   const producedIn = new Map<string, Run>();
-  for (const n of nodes) {
+  nodes.forEach((n, i) => {
     const proc = procOf.get(n.id) ?? '';
     let run = open.get(proc);
     const readsLater =
@@ -87,16 +91,21 @@ export function partitionPlan(graph: Graph, plan: Plan): PartitionedPlan {
         const from = producedIn.get(t);
         return from !== undefined && from !== run && from.index > (run?.index ?? 0);
       });
-    if (!run || run.closed || readsLater) {
-      run = { index: runs.length, proc, nodes: [], closed: false };
+    const keepsReadersWaiting =
+      run !== undefined && [...run.crossReaders].some((r) => !hasAncestor(ancestors[r], i));
+    if (!run || readsLater || keepsReadersWaiting) {
+      run = { index: runs.length, proc, nodes: [], crossReaders: new Set() };
       runs.push(run);
       open.set(proc, run);
     }
     run.nodes.push(n.id);
     for (const o of n.outputs) if (o) producedIn.set(o, run);
-    const crossReader = n.outputs.some((o) => readBy(o).some((p) => p !== proc));
-    if (crossReader) run.closed = true;
-  }
+    for (const o of n.outputs) {
+      for (const r of readers.get(o) ?? []) {
+        if (procOf.get(r) !== proc) run.crossReaders.add(indexOf.get(r) ?? -1);
+      }
+    }
+  });
 
   const partitions = runs.map((run): Partition => {
     const produced = new Set<string>();
@@ -117,4 +126,31 @@ export function partitionPlan(graph: Graph, plan: Plan): PartitionedPlan {
   });
   const procs = [...new Set(partitions.map((p) => p.proc))];
   return { graph: expanded, partitions, procs };
+}
+
+/** Per node (by index, nodes in topological order), a bitset of the nodes it transitively reads. */
+function ancestorSets(
+  nodes: readonly { id: string; outputs: string[] }[],
+  inputsOf: Map<string, string[]>,
+): Uint32Array[] {
+  const words = Math.ceil(nodes.length / 32);
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  const sets: Uint32Array[] = [];
+  nodes.forEach((n, i) => {
+    const set = new Uint32Array(words);
+    for (const t of inputsOf.get(n.id) ?? []) {
+      const p = producer.get(t);
+      if (p === undefined || p >= i) continue;
+      const of = sets[p];
+      for (let w = 0; w < words; w++) set[w] |= of[w];
+      set[p >>> 5] |= 1 << (p & 31);
+    }
+    sets[i] = set;
+  });
+  return sets;
+}
+
+function hasAncestor(set: Uint32Array | undefined, i: number): boolean {
+  return set !== undefined && (set[i >>> 5] & (1 << (i & 31))) !== 0;
 }

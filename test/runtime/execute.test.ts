@@ -10,7 +10,11 @@ import { isHeteroError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/formats/onnx/index.js';
 import { splitProblem } from '../../src/plan/split-rules.js';
 import { getStrategy } from '../../src/plan/strategies/index.js';
-import { executePlan } from '../../src/runtime/execute.js';
+import { executePlan, threadsFor } from '../../src/runtime/execute.js';
+import { NodeExecutor } from '../../src/runtime/node-executor.js';
+import { splitPlan } from '../../src/runtime/submodel.js';
+import { toWire } from '../../src/runtime/wire.js';
+import * as ort from 'onnxruntime-node';
 import { liveWorkerCount } from '../../src/runtime/node-workers.js';
 import { loadExecTarget, type ExecTarget } from '../../src/runtime/target.js';
 import { GraphBuilder } from '../../src/zoo/builder.js';
@@ -127,5 +131,27 @@ describe('bad input', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a partition failing at run time while a peer waits for its tensor: one line, workers end', async () => {
+    const rec = REAL[1][1];
+    // cpu0 runs the head; cpu1 waits for its output, which never comes.
+    const plan = planBy(rec.graph, device, (_id, _op, i) => ({ proc: i < 5 ? 'cpu0' : 'cpu1' }));
+    const model = splitPlan(rec.graph, plan);
+    const executor = await NodeExecutor.start(model, {
+      threads: threadsFor(device, model.procs),
+      graphOptimization: 'disabled',
+    });
+    try {
+      // Three channels where the first conv needs three: ORT refuses the input at run time.
+      const wrong = new ort.Tensor('float32', new Float32Array(2 * 48 * 160), [1, 2, 48, 160]);
+      await expectOneLineError(
+        executor.infer({ x: toWire(wrong, true) }),
+        /^cpu0 p0: ONNX Runtime failed to run it/,
+      );
+    } finally {
+      await executor.close();
+    }
+    expect(liveWorkerCount()).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import type { Graph } from '../../src/graph/types.js';
 import type { SplitAxis } from '../../src/plan/types.js';
 import { splitProblem } from '../../src/plan/split-rules.js';
 import { materializeWeights } from '../../src/runtime/materialize.js';
+import { partitionPlan } from '../../src/runtime/partition.js';
 import { splitPlan } from '../../src/runtime/submodel.js';
 import { makeFeeds } from '../../src/runtime/profile-inputs.js';
 import { loadExecTarget } from '../../src/runtime/target.js';
@@ -128,5 +129,32 @@ describe('sub-models of real models', () => {
     );
     expect(withIf).toHaveLength(1);
     expect(model.partitions.length).toBeGreaterThan(1);
+  });
+});
+
+describe('cutting runs into partitions', () => {
+  /** x → a → b on cpu0; c on cpu1 reads a (and b when `readsB`); d on cpu0 reads b and c. */
+  function fork(readsB: boolean): string[][] {
+    const g = new GraphBuilder('fork');
+    const x = g.input('x', [1, 4], { channels: 4 });
+    const a = g.relu(x);
+    const b = g.sigmoid(a);
+    const c = readsB ? g.add(a, b) : g.tanh(a);
+    const d = g.add(b, c);
+    g.output(d);
+    const graph = inferShapes(g.build(), {}).graph;
+    const procs = ['cpu0', 'cpu0', 'cpu1', 'cpu0'];
+    const plan = planBy(graph, device, (_id, _op, i) => ({ proc: procs[i] }));
+    return partitionPlan(graph, plan).partitions.map((p) => p.nodes);
+  }
+
+  it('cuts after a tensor another worker reads, so it can start at once', () => {
+    const [a, b, c, d] = fork(false).flat();
+    expect(fork(false)).toEqual([[a], [b], [c], [d]]);
+  });
+
+  it('keeps the next node in the run when that reader needs it anyway', () => {
+    const [a, b, c, d] = fork(true).flat();
+    expect(fork(true)).toEqual([[a, b], [c], [d]]);
   });
 });
