@@ -41,7 +41,7 @@ import { HeteroError } from '../errors.js';
 import type { DType, Graph, OpCategory } from '../graph/types.js';
 import { getDevice, listDevices } from '../hardware/catalog.js';
 import { DTYPE_NAMES, OP_CATEGORY_NAMES, type Device, type Processor } from '../hardware/schema.js';
-import { defaultComputeDType, defaultProcessorParams } from './defaults.js';
+import { defaultComputeDType, defaultProcessorParams, PHONE_CPU_CORE_SCALING } from './defaults.js';
 import { efficiencyAt } from './efficiency.js';
 import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
@@ -297,6 +297,16 @@ function predictFromTerms(
 
 // ---- fitting -------------------------------------------------------------------------------------------
 
+/**
+ * A phone processor's parameters before its multipliers: the catalog defaults, plus for a CPU the
+ * sub-linear multi-core scaling of phone runtimes (defaults.ts PHONE_CPU_CORE_SCALING). The fits are
+ * single-thread, so the scaling does not change them; it decides what a multi-core cluster reaches.
+ */
+export function phoneBaseParams(proc: Processor): ProcessorCostParams {
+  const base = defaultProcessorParams(proc);
+  return proc.kind === 'cpu' ? { ...base, coreScaling: { ...PHONE_CPU_CORE_SCALING } } : base;
+}
+
 /** Training / held-out split: per (device, processor), sorted by id, every third point held out. */
 export function splitPoints(points: readonly PublishedPoint[]): {
   train: PublishedPoint[];
@@ -469,7 +479,7 @@ export function fitProcessor(
   otherParams: DeviceCostParams,
 ): { params: Record<string, ProcessorCostParams>; fit: Omit<ProcessorFit, 'heldOutPoints'> } {
   const proc = processorOf(device, processorId);
-  const base = defaultProcessorParams(proc);
+  const base = phoneBaseParams(proc);
   const baseShare = compileProcessor(proc, base).activationDramShare;
   // Terms at the base parameters; the rest of the device (fallback CPU) as fitted so far.
   const baseModel = createCostModel(device, {
@@ -631,13 +641,19 @@ export function phoneDevices(points: readonly PublishedPoint[] = loadPublishedDa
 // core, same memory system, same runtime build), else every fitted member on other devices, combined
 // by geometric mean. Only fitted processors are sources, so transfers never chain. Families are named
 // below with the reasoning; a processor in no family keeps the catalog defaults, recorded with why.
-// The method is validated by leave-one-device-out (transferFidelity).
+// A family none of whose members has points may take part of another family's fits (`sourceFamily`,
+// `transfers`): the runtime's share, not the core's. The method is validated by leave-one-device-out
+// (transferFidelity).
 
 export interface ProcessorFamily {
   /** "<device>/<processor>" of every catalog processor in the family. */
   members: string[];
   /** Why a fitted member's multipliers are taken to hold for the others. */
   reasoning: string;
+  /** Take the fits of this family's members (on the same device first) instead of own members'. */
+  sourceFamily?: string;
+  /** The multipliers that transfer (default all); the others stay at 1, the target's catalog prior. */
+  transfers?: readonly Multiplier[];
 }
 
 export const PROCESSOR_FAMILIES: Readonly<Record<string, ProcessorFamily>> = {
@@ -661,7 +677,7 @@ export const PROCESSOR_FAMILIES: Readonly<Record<string, ProcessorFamily>> = {
       'dimensity9200/cpu-mid',
     ],
     reasoning:
-      "Arm's out-of-order big cores running the same NEON GEMM/conv kernels. A76, A77, A78 and their Armv9 successors A710/A715 have two 128-bit NEON FMA pipes (16 fp32 FLOP/cycle, as the catalog peaks encode): a close sibling. Cortex-X1/X3 have four (32 FLOP/cycle in the catalog), so the transfer predicts an X core at twice an A7x core's throughput per clock on convs, which is Arm's own claim for X1 (\"2x machine learning performance\" over A77, Cortex-X1 launch, May 2020) but no published point here tests it: an extrapolation; it is taken rather than the defaults because the defaults' non-conv efficiency is ~4x the fitted one on every calibrated big core, and leaving X at defaults made it 3-4x faster than its A7x neighbours on non-conv ops. The fits are single-thread, so a multi-core cluster assumes the per-core share holds at its core count (linear scaling, optimistic by the fork/join and shared-L3 losses)",
+      "Arm's out-of-order big cores running the same NEON GEMM/conv kernels. A76, A77, A78 and their Armv9 successors A710/A715 have two 128-bit NEON FMA pipes (16 fp32 FLOP/cycle, as the catalog peaks encode): a close sibling. Cortex-X1/X3 have four (32 FLOP/cycle in the catalog), so the transfer predicts an X core at twice an A7x core's throughput per clock on convs, which is Arm's own claim for X1 (\"2x machine learning performance\" over A77, Cortex-X1 launch, May 2020) but no published point here tests it: an extrapolation; it is taken rather than the defaults because the defaults' non-conv efficiency is ~4x the fitted one on every calibrated big core, and leaving X at defaults made it 3-4x faster than its A7x neighbours on non-conv ops. The fits are single-thread; a multi-core cluster scales sub-linearly (coreScaling: each extra core adds a share of one core's throughput and each op pays fork/join per extra thread, fitted to ncnn's 1- vs 4-thread big-core timings, src/cost/defaults.ts)",
   },
   'adreno-6xx': {
     members: ['sd855/gpu', 'sd865/gpu', 'sd888/gpu'],
@@ -688,13 +704,29 @@ export const PROCESSOR_FAMILIES: Readonly<Record<string, ProcessorFamily>> = {
     reasoning:
       'Da Vinci NPUs (2 big + 1 tiny cores) in Kirin 990 and Kirin 9000: the same architecture reached through HiAI, scaled in clock and cube units (catalog peaks)',
   },
+  'arm-little-cores': {
+    members: [
+      'sd855/cpu-little',
+      'sd865/cpu-little',
+      'kirin990/cpu-little',
+      'kirin9000/cpu-little',
+      'sd888/cpu-little',
+      'tensor-g2/cpu-little',
+      'sd8gen2/cpu-little',
+      'dimensity9200/cpu-little',
+    ],
+    sourceFamily: 'arm-big-cores',
+    transfers: ['other', 'dispatch'],
+    reasoning:
+      "Arm's in-order little cores (Cortex-A55, A510) have no published points, but they run the same framework binary as the big cores of their phone. What the big-core fits found for the glue between convs (element-wise, pooling, normalization, recurrent cells: `other` ~0.2-0.3 of the catalog prior) and for per-kernel dispatch is the runtime's own code (scalar loops, per-op setup, memory-latency bound single-threaded passes), which runs on a little core as it does on a big one, so those multipliers transfer. Conv/GEMM efficiency is the micro-architecture's (an in-order core with one 128-bit FMA pipe, on the A510 shared by two cores of a complex, against the big cores' two or four out-of-order pipes), so conv keeps the catalog prior: estimated, untested by any published point. Keeping the defaults for the glue made a little core predict glue-heavy models (e.g. Silero VAD's LSTM) faster than the prime core",
+  },
 };
 
 /** Why processors in no family keep catalog defaults (by kind and core). */
 function noSiblingNote(device: Device, proc: Processor): string {
   const name = proc.name;
   if (proc.kind === 'cpu')
-    return `${name}: an in-order little core; no little cluster has published points, so the catalog defaults are kept`;
+    return `${name}: no CPU of its family has a fitted sibling to transfer from, so the catalog defaults are kept`;
   if (proc.kind === 'gpu')
     return `${name}: no GPU of its generation has published points (the fitted Adreno GPUs are the 6xx generation), so the catalog defaults are kept`;
   return `${name} (${device.id}): no NPU/DSP of its architecture has published points, so the catalog defaults are kept`;
@@ -719,6 +751,16 @@ function familyOf(deviceId: string, processorId: string): string | undefined {
 const geomean = (xs: readonly number[]): number =>
   Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
+/** The first sentence of a transfer's note: where its multipliers come from. */
+function transferSummary(fam: ProcessorFamily, family: string, sameDevice: boolean, from: string[]): string {
+  const sources = `${from.join(', ')} (geometric mean)`;
+  if (fam.transfers) {
+    const kept = (['conv', 'other', 'dispatch'] as const).filter((k) => !fam.transfers!.includes(k));
+    return `family ${family}: the ${fam.transfers.join(' and ')} multipliers of ${sources}${sameDevice ? ', the same runtime on the same phone' : ''}, ${kept.join(' and ')} at its own catalog prior, on its own catalog peaks`;
+  }
+  return `${sameDevice ? 'same core on the same device' : `family ${family}`}, multipliers of ${sources} on its own catalog peaks`;
+}
+
 /**
  * Transferred parameters for `processorId` of `deviceId` from the fitted siblings in `fitted`
  * (calibrations by device id; devices in `exclude` are not used), or undefined without a sibling.
@@ -735,20 +777,24 @@ export function transferProcessor(
     const [d, p] = key.split('/') as [string, string];
     return exclude.has(d) ? undefined : fitted.get(d)?.fit.find((f) => f.processor === p);
   };
-  const candidates = PROCESSOR_FAMILIES[family]!.members.filter(
-    (k) => k !== `${deviceId}/${processorId}` && fitOf(k),
-  );
+  const fam = PROCESSOR_FAMILIES[family]!;
+  const pool = fam.sourceFamily ? PROCESSOR_FAMILIES[fam.sourceFamily]!.members : fam.members;
+  const candidates = pool.filter((k) => k !== `${deviceId}/${processorId}` && fitOf(k));
   const sameDevice = candidates.filter((k) => k.startsWith(`${deviceId}/`));
   const from = (sameDevice.length > 0 ? sameDevice : candidates).sort();
   if (from.length === 0) return undefined;
   const fits = from.map((k) => fitOf(k)!);
   const device = getDevice(deviceId);
   const proc = processorOf(device, processorId);
-  const base = defaultProcessorParams(proc);
+  const base = phoneBaseParams(proc);
+  // A multiplier that does not transfer stays at 1 (the target's own catalog prior).
+  const taken = new Set<Multiplier>(fam.transfers ?? ['conv', 'other', 'dispatch']);
+  const mean = (k: Multiplier, of: (f: ProcessorFit) => number): number =>
+    taken.has(k) ? geomean(fits.map(of)) : 1;
   const m: Multipliers = {
-    conv: geomean(fits.map((f) => f.multipliers.conv)),
-    other: geomean(fits.map((f) => f.multipliers.other)),
-    dispatch: geomean(fits.map((f) => f.multipliers.dispatch)),
+    conv: mean('conv', (f) => f.multipliers.conv),
+    other: mean('other', (f) => f.multipliers.other),
+    dispatch: mean('dispatch', (f) => f.multipliers.dispatch),
   };
   const shareOf = (key: string, f: ProcessorFit): number =>
     f.activationDramShare ??
@@ -762,7 +808,7 @@ export function transferProcessor(
     family,
     from,
     multipliers: m,
-    note: `${proc.name}: ${sameDevice.length > 0 ? 'same core on the same device' : `family ${family}`}, multipliers of ${from.join(', ')} (geometric mean) on its own catalog peaks. ${PROCESSOR_FAMILIES[family]!.reasoning}`,
+    note: `${proc.name}: ${transferSummary(fam, family, sameDevice.length > 0, from)}. ${fam.reasoning}`,
   };
   const main = { ...applyMultipliers(base, m), activationDramShare };
   const params: Record<string, ProcessorCostParams> = { [processorId]: main };
@@ -770,8 +816,8 @@ export function transferProcessor(
     record.dtypeFactors = {};
     for (const dtype of dtypes) {
       const f: DTypeFactors = {
-        conv: geomean(fits.map((x) => x.dtypeFactors?.[dtype]?.conv ?? 1)),
-        other: geomean(fits.map((x) => x.dtypeFactors?.[dtype]?.other ?? 1)),
+        conv: mean('conv', (x) => x.dtypeFactors?.[dtype]?.conv ?? 1),
+        other: mean('other', (x) => x.dtypeFactors?.[dtype]?.other ?? 1),
       };
       record.dtypeFactors[dtype] = f;
       params[`${processorId}:${dtype}`] = {
@@ -947,6 +993,12 @@ const ProcessorCostParamsSchema = z.strictObject({
   computeDType: z.enum(DTYPE_NAMES).optional(),
   layout: z.enum(['NCHW', 'NHWC', 'PHWC4']).optional(),
   activationDramShare: z.number().gt(0).max(1).optional(),
+  coreScaling: z
+    .strictObject({
+      extraCoreEfficiency: z.number().gt(0).max(1),
+      forkJoinUsPerExtraThread: z.number().min(0),
+    })
+    .optional(),
 });
 const MultipliersSchema = z.strictObject({
   conv: z.number().positive(),

@@ -53,6 +53,8 @@ export interface CompiledProcessor {
   readonly layout: TensorLayout;
   /** Share of activation bytes that reach DRAM (0..1]; weights always do. */
   readonly activationDramShare: number;
+  /** Sub-linear multi-core scaling (CPU; undefined = linear). */
+  readonly coreScaling?: { readonly extraCoreEfficiency: number; readonly forkJoinMs: number };
   /** Curve per category, every category filled (fallback: `other`, then flat). */
   readonly curves: Readonly<Record<OpCategory, CompiledCurve>>;
   readonly opCurves: ReadonlyMap<string, CompiledCurve>;
@@ -95,6 +97,14 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     computeDType: params.computeDType ?? defaultComputeDType(proc),
     layout: params.layout ?? defaultLayout(proc),
     activationDramShare: shareOrDefault(params.activationDramShare, defaultActivationDramShare(proc)),
+    ...(proc.kind === 'cpu' && params.coreScaling
+      ? {
+          coreScaling: {
+            extraCoreEfficiency: Math.min(1, Math.max(0, params.coreScaling.extraCoreEfficiency)),
+            forkJoinMs: Math.max(0, params.coreScaling.forkJoinUsPerExtraThread) / 1000,
+          },
+        }
+      : {}),
     curves,
     opCurves,
     fineKeyed: [...opCurves.keys()].some((k) => k.includes(':')),
@@ -290,7 +300,12 @@ export function rooflineMs(
   if (cp.isCpu && ctx?.threads !== undefined && ctx.threads > 0) {
     coreShare = Math.min(ctx.threads, cp.cores) / cp.cores;
   }
-  const peak = peakGflops(cp.proc, dtype) * coreShare * f;
+  // Sub-linear scaling (ProcessorCostParams.coreScaling): n cores reach 1 + η(n − 1) cores' peak and
+  // each op pays fork/join per extra thread; absent, scaling is linear and nothing changes here.
+  const threadsInUse = coreShare * cp.cores;
+  const scaling = cp.coreScaling !== undefined && threadsInUse > 1 ? cp.coreScaling : undefined;
+  if (scaling !== undefined) coreShare = (1 + scaling.extraCoreEfficiency * (threadsInUse - 1)) / cp.cores;
+  let peak = peakGflops(cp.proc, dtype) * coreShare * f;
 
   let flops = info.flops;
   let channels = info.outChannels;
@@ -331,7 +346,7 @@ export function rooflineMs(
       cp.curves[info.category];
     eff = efficiencyAt(curve, flops);
   }
-  const computeMs = flops > 0 ? flops / (peak * eff * 1e6) : 0;
+  let computeMs = flops > 0 ? flops / (peak * eff * 1e6) : 0;
 
   // Float activations/weights travel in the compute dtype (fp16 on a GPU halves the bytes).
   const bytes = info.floatElemBytes > 0 ? (rawBytes * dtypeBytes(dtype)) / info.floatElemBytes : rawBytes;
@@ -343,8 +358,24 @@ export function rooflineMs(
   const memoryMs = bytes > 0 ? (bytes / (bw * 1e6)) * (1 + MEMORY_FREQ_SENSITIVITY * (1 / f - 1)) : 0;
 
   // Dispatch is driver/runtime work on a CPU: it follows the clock only on a CPU processor.
-  const dispatchMs = cp.isCpu ? cp.dispatchMs / f : cp.dispatchMs;
-  const latency = dispatchMs + (computeMs > memoryMs ? computeMs : memoryMs);
+  let dispatchMs = cp.isCpu ? cp.dispatchMs / f : cp.dispatchMs;
+  let latency = dispatchMs + (computeMs > memoryMs ? computeMs : memoryMs);
+  if (scaling !== undefined) {
+    // Fork/join is CPU work (follows the clock; reported as dispatch). Runtimes run an op too small
+    // to amortise it on one thread (e.g. MACE's kMaxCostUsingSingleThread): the faster of the two.
+    const syncMs = ((threadsInUse - 1) * scaling.forkJoinMs) / f;
+    const effectiveCores = cp.cores * coreShare;
+    const singleComputeMs = computeMs * effectiveCores;
+    const singleMs = dispatchMs + (singleComputeMs > memoryMs ? singleComputeMs : memoryMs);
+    if (singleMs < latency + syncMs) {
+      latency = singleMs;
+      computeMs = singleComputeMs;
+      peak /= effectiveCores;
+    } else {
+      latency += syncMs;
+      dispatchMs += syncMs;
+    }
+  }
   if (out) {
     out.dispatchMs = dispatchMs;
     out.computeMs = computeMs;

@@ -53,6 +53,9 @@ export type TensorLayout = 'NCHW' | 'NHWC' | 'PHWC4';
  *   latencyMs   = dispatchUs / 1000 + max(computeMs, memoryMs)
  * Efficiency is always a share of the peak of the cores in use, so a "cpu@2" entry's curves are shares
  * of 2 cores' peak. A missing category curve falls back to the `other` curve, then to 0.1 (see defaults.ts).
+ * With `coreScaling` (phone CPUs), n cores in use count as 1 + extraCoreEfficiency × (n − 1) cores,
+ * latencyMs gains (n − 1) × forkJoinUsPerExtraThread / 1000 / freqShare, and an op runs on one core
+ * when that is faster.
  */
 export interface ProcessorCostParams {
   /** Per op category (and optionally per op type, which wins) achieved-efficiency curves. */
@@ -91,6 +94,20 @@ export interface ProcessorCostParams {
    * between consecutive ops; weights always stream from DRAM. Missing = kind default (defaults.ts).
    */
   activationDramShare?: number;
+  /**
+   * CPU only: how a cluster's throughput grows with the cores in use (roofline.ts). Missing = linear
+   * (n cores reach n × one core's peak, no per-op synchronisation); host calibration relies on that,
+   * since its per-thread-count entries ("cpu@2") fold the scaling losses into their fitted curves.
+   */
+  coreScaling?: CoreScaling;
+}
+
+/** Sub-linear multi-core scaling of a CPU cluster (ProcessorCostParams.coreScaling). */
+export interface CoreScaling {
+  /** Compute throughput each core beyond the first adds, as a share of one core's (0..1]. */
+  extraCoreEfficiency: number;
+  /** Fork/join synchronisation a multi-threaded op pays per thread beyond the first (µs). */
+  forkJoinUsPerExtraThread: number;
 }
 
 /** Everything calibration produces for one device. */

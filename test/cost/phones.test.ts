@@ -14,7 +14,13 @@ import {
   loadPhoneCalibration,
 } from '../../src/cost/calibrate-published.js';
 import { createCostModel } from '../../src/cost/model.js';
-import { loadPublishedDataset, publishedModelGraph } from '../../src/cost/published.js';
+import { PHONE_CPU_CORE_SCALING } from '../../src/cost/defaults.js';
+import {
+  loadPublishedDataset,
+  publishedModelGraph,
+  type PublishedModelKey,
+} from '../../src/cost/published.js';
+import type { Processor } from '../../src/hardware/schema.js';
 import { getDevice, listDevices } from '../../src/hardware/catalog.js';
 import { deviceWithCost } from '../../src/cost/for-device.js';
 
@@ -115,9 +121,10 @@ describe('calibration transfer', () => {
       }
       for (const t of cal.transferred ?? []) {
         expect(PROCESSOR_FAMILIES[t.family]!.members).toContain(`${d}/${t.processor}`);
+        const fam = PROCESSOR_FAMILIES[t.family]!;
         for (const src of t.from) {
           const [sd, sp] = src.split('/') as [string, string];
-          expect(PROCESSOR_FAMILIES[t.family]!.members, src).toContain(src);
+          expect(PROCESSOR_FAMILIES[fam.sourceFamily ?? t.family]!.members, src).toContain(src);
           expect(
             phoneCalibrationFits(sd)!.some((f) => f.processor === sp),
             src,
@@ -159,6 +166,37 @@ describe('calibration transfer', () => {
     expect(on('sd888')).toBeGreaterThan(1.5 * defaults);
   });
 
+  it("gives little cores the runtime's multipliers of the same phone's big core, conv at their own prior", () => {
+    for (const d of catalog) {
+      const cal = PhoneCalibrationSchema.parse(PHONE_CALIBRATION_FILES[d]);
+      const little = cal.transferred!.find((t) => t.processor === 'cpu-little')!;
+      expect(little.family, d).toBe('arm-little-cores');
+      expect(little.multipliers.conv, d).toBe(1);
+      const own = phoneCalibrationFits(d)?.find((f) => f.processor === 'cpu-big');
+      if (own) {
+        expect(little.from, d).toEqual([`${d}/cpu-big`]);
+        expect(little.multipliers.other, d).toBeCloseTo(own.multipliers.other, 12);
+      } else {
+        const big = cal.transferred!.find((t) => t.processor === 'cpu-big')!;
+        expect(little.from, d).toEqual(big.from);
+        expect(little.multipliers.other, d).toBeCloseTo(big.multipliers.other, 12);
+      }
+      // Same framework code on a slower in-order core: glue ops are no longer faster on it than on
+      // the prime core (with the catalog defaults' glue they were, ~2x).
+      const g = publishedModelGraph('mobilenetv2', [1, 3, 224, 224]);
+      const add = g.nodes.find((n) => n.op === 'Add')!;
+      const { device, cost } = deviceWithCost(d);
+      const on = (id: string) =>
+        cost.opLatencyMs(
+          add,
+          g,
+          device.processors.find((p) => p.id === id)!,
+          { threads: 1 },
+        );
+      expect(on('cpu-little'), d).toBeGreaterThan(on('cpu-big'));
+    }
+  });
+
   it('never transfers from the held-out device in leave-one-device-out', () => {
     const fits = new Map(
       devices().map((d) => [d, { ...loadPhoneCalibration(d)!, fit: phoneCalibrationFits(d)! }]),
@@ -189,6 +227,81 @@ function devices(): string[] {
 function fitPhoneGraph() {
   return publishedModelGraph('resnet50', [1, 3, 224, 224]);
 }
+
+describe('phone CPU core scaling', () => {
+  it('is given to every calibrated phone CPU entry', () => {
+    for (const d of listDevices().map((x) => x.id)) {
+      const cal = PhoneCalibrationSchema.parse(PHONE_CALIBRATION_FILES[d]);
+      const cpus = new Set(
+        getDevice(d)
+          .processors.filter((p) => p.kind === 'cpu')
+          .map((p) => p.id),
+      );
+      for (const [key, params] of Object.entries(cal.processors)) {
+        if (cpus.has(key.split(/[@:]/)[0]!))
+          expect(params.coreScaling, `${d}/${key}`).toEqual(PHONE_CPU_CORE_SCALING);
+        else expect(params.coreScaling, `${d}/${key}`).toBeUndefined();
+      }
+    }
+  });
+
+  it("reproduces ncnn's published 4-thread vs 1-thread big-core speedups on a Snapdragon 855+", () => {
+    // Tencent/ncnn benchmark/README.md, "Qualcomm SM8150-AC Snapdragon 855+" (OnePlus 7T), fp32:
+    // `benchncnn 8 1 2` (1 thread, big cores) vs `benchncnn 8 4 2` (4 threads, big cores).
+    const published: [PublishedModelKey, number, number][] = [
+      ['mobilenetv1', 15.23, 5.99],
+      ['mobilenetv2', 10.61, 5.13],
+      ['resnet50', 68.69, 28.32],
+    ];
+    // As defaults.ts PHONE_CPU_CORE_SCALING models the runs: 1 thread on the 2.96 GHz prime, 4 threads
+    // paced by the 2.42 GHz gold cores (static split), with sd855's calibrated CPU parameters.
+    const sd855 = getDevice('sd855');
+    const cal = loadPhoneCalibration('sd855')!;
+    const scaled = (id: string, k: number, cores: number): Processor => {
+      const p = sd855.processors.find((q) => q.id === id)!;
+      const peakGflops = Object.fromEntries(Object.entries(p.peakGflops).map(([t, v]) => [t, v! * k]));
+      return { ...p, id: `${id}-ncnn`, cores, peakGflops };
+    };
+    const prime = scaled('cpu-big', 2.96 / 2.84, 1);
+    const gold4 = scaled('cpu-mid', 4 / 3, 4);
+    const model = createCostModel(
+      { ...sd855, processors: [prime, gold4] },
+      {
+        ...cal,
+        processors: { [prime.id]: cal.processors['cpu-big']!, [gold4.id]: cal.processors['cpu-mid']! },
+      },
+    );
+    for (const [key, oneMs, fourMs] of published) {
+      const g = publishedModelGraph(key, [1, 3, 224, 224]);
+      const total = (p: Processor): number => g.nodes.reduce((s, n) => s + model.opLatencyMs(n, g, p), 0);
+      const predicted = total(prime) / total(gold4);
+      expect(Math.abs(Math.log(predicted / (oneMs / fourMs))), key).toBeLessThan(Math.log(1.1));
+    }
+  });
+
+  it('makes a multi-core phone cluster sub-linear, small ops falling back to one thread', () => {
+    const { device, cost } = deviceWithCost('sd865');
+    const mid = device.processors.find((p) => p.id === 'cpu-mid')!; // 3 cores
+    const g = publishedModelGraph('resnet50', [1, 3, 224, 224]);
+    const big = g.nodes.filter((n) => n.op === 'Conv')[5]!;
+    const t1 = cost.opLatencyMs(big, g, mid, { threads: 1 });
+    const t3 = cost.opLatencyMs(big, g, mid);
+    expect(t1 / t3).toBeGreaterThan(1.5);
+    expect(t1 / t3).toBeLessThan(1 + 2 * PHONE_CPU_CORE_SCALING.extraCoreEfficiency + 1e-9);
+    // A tiny op never gets slower by adding threads: it stays on one.
+    const tiny = g.nodes.find(
+      (n) => n.op === 'Flatten' || n.op === 'Reshape' || n.op === 'GlobalAveragePool',
+    )!;
+    expect(cost.opLatencyMs(tiny, g, mid)).toBeLessThanOrEqual(
+      cost.opLatencyMs(tiny, g, mid, { threads: 1 }) + 1e-12,
+    );
+    // The uncalibrated defaults stay linear.
+    const linear = createCostModel(device);
+    const l1 = linear.opLatencyMs(big, g, mid, { threads: 1 });
+    const l3 = linear.opLatencyMs(big, g, mid);
+    expect(l1 / l3).toBeGreaterThan(2.5);
+  });
+});
 
 describe('phone fidelity', () => {
   const fid = phoneFidelity();

@@ -193,7 +193,8 @@ describe('codl', () => {
 
   // The issue's target on the CoDL model set × Snapdragon devices: deployed graphs (BatchNorm folded,
   // activations fused) under the calibrated cost models (sd855/sd865 fitted to published latencies,
-  // sd888 transferred from them: src/cost/calibrations/).
+  // sd888 transferred from them: src/cost/calibrations/), whose CPU clusters scale sub-linearly with
+  // their cores (PHONE_CPU_CORE_SCALING, src/cost/defaults.ts).
   const MODELS = [
     'yolov2',
     'vgg16',
@@ -204,8 +205,11 @@ describe('codl', () => {
     'mobilenetv2',
   ];
   const DEVICES = ['sd855', 'sd865', 'sd888'];
-  // The CPU baseline is the CPU cluster that runs the model fastest alone (the three-core `cpu-mid`
-  // beats the one-core prime `cpu-big` on these devices), the cluster CoDL and μLayer pair the GPU with.
+  // The CPU baseline is the CPU cluster that runs the model fastest alone (the three-core `cpu-mid`,
+  // except MobileNetV2 on sd888, where the Cortex-X1 prime `cpu-big` wins), the cluster CoDL and μLayer
+  // pair the GPU with. CoDL's own baseline ran MACE with 4 threads on the four big cores (prime + gold:
+  // `--num_threads=4`, AFFINITY_BIG_ONLY, csu-eis/CoDL codl-eval-tools); the catalog has no processor
+  // spanning two clusters, so both sides of the comparison use the same fastest single cluster.
   const table: {
     model: string;
     device: string;
@@ -261,18 +265,17 @@ describe('codl', () => {
   // kept them there; with CoDL's recompute of halos inside chains (evaluatePlan's recompute model)
   // the chain candidates beat the GPU again.
   //
-  // With the three-core cluster as the CPU side, MobileNetV2 on sd865 runs faster on the CPU alone
-  // (cpu-mid 7.78 ms, GPU 9.42 ms) than any co-execution: its layers are small and memory-bound, so
-  // every split's sync and transfer cost more than the GPU's share saves (one H chain at any CPU
-  // share is 8.4 ms or more). There CoDL keeps the CPU alone, as the previous test checks; on every
-  // other row it strictly beats both.
-  const CPU_ALONE_WINS = new Set(['mobilenetv2 on sd865']);
-  it('issue target: codl strictly beats both single processors (but where the CPU alone wins)', () => {
+  // MobileNetV2 on sd865 is the closest row. With linear core scaling the three-core cpu-mid alone
+  // (7.85 ms) beat the GPU (9.42 ms) and every split, so CoDL only tied the CPU. With the published
+  // sub-linear scaling (ncnn: 4 big-core threads reach ~2.1-2.5x one thread, not 4x), cpu-mid takes
+  // 10.3 ms and CoDL's chains 8.7 ms. It also held for the other settings tried near the fit
+  // (extra-core efficiency 0.6-0.8 with fork/join 0-10 µs per extra thread); scaling as close to
+  // linear as 0.9 without fork/join (2.8-2.9x at 4 threads, beyond the published 2.1-2.5x) ties again.
+  it('issue target: codl strictly beats both single processors', () => {
     for (const row of table) {
       const where = `${row.model} on ${row.device}`;
       expect(row.codl, where).toBeLessThan(row.gpu);
-      if (CPU_ALONE_WINS.has(where)) expect(row.codl, where).toBeCloseTo(row.cpu, 9);
-      else expect(row.codl, where).toBeLessThan(row.cpu);
+      expect(row.codl, where).toBeLessThan(row.cpu);
     }
   });
 });
