@@ -2,7 +2,7 @@
 // the host file (.hetero/host.json) with the `host` device and its parameters.
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { calibrateHost, type HostCalibration } from '../cost/calibrate-host.js';
+import { calibrateHost, type HostCalibration, type RunOverhead } from '../cost/calibrate-host.js';
 import type { ProcessorCostParams } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
 import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
@@ -121,7 +121,8 @@ function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string
     if (!key.includes('@')) continue;
     const o = c.runOverhead[key.split('@')[1] ?? ''];
     lines.push(
-      `${key}: dispatch ${p.dispatchUs.toFixed(1)} µs, run = ${o ? `${(o.kernelScale ?? 1).toFixed(3)} × Σ kernels + ${o.fixedMs.toFixed(3)} ms + ${(o.perNodeMs * 1000).toFixed(2)} µs/node, profiler ${((o.profilerEventMs ?? 0) * 1000).toFixed(2)} µs/event` : '—'}`,
+      `${key}: dispatch ${p.dispatchUs.toFixed(1)} µs, run = ${o ? runFormula(o) : '—'}`,
+      `  kernel models: ${kernelSummary(p)}`,
     );
     lines.push(`  efficiency (peak share at 10^4 / 10^6 / 10^8 FLOPs):`);
     for (const [name, curve] of curvesOf(p)) {
@@ -132,6 +133,24 @@ function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string
       lines.push(`  bandwidth share: ${shares.map(([k, v]) => `${k} ${v?.toFixed(3)}`).join(', ')}`);
   }
   return lines.join('\n');
+}
+
+/** The plain-run model (cost/host-run.ts) with its fitted numbers. */
+function runFormula(o: RunOverhead): string {
+  const us = (ms: number | undefined): string => ((ms ?? 0) * 1000).toFixed(1);
+  const perNode = o.perNodeMs !== 0 ? ` + ${us(o.perNodeMs)} µs/node` : '';
+  return (
+    `${(o.kernelScale ?? 1).toFixed(3)} × Σ max(span − ${us(o.spanInflationMs)} µs, min(span, ${us(o.kernelFloorMs)} µs))` +
+    ` + ${o.fixedMs.toFixed(3)} ms${perNode}; profiler ${us(o.profilerEventMs)} µs/event`
+  );
+}
+
+/** How many op keys have their own kernel model, and how many of them split on size. */
+function kernelSummary(p: ProcessorCostParams): string {
+  const models = Object.entries(p.kernels?.models ?? {});
+  if (models.length === 0) return 'none (roofline only)';
+  const split = models.filter(([, m]) => !('coef' in m.tree)).length;
+  return `${models.length} keys (${split} split on size): ${models.map(([k]) => k).join(', ')}`;
 }
 
 function curvesOf(p: ProcessorCostParams): [string, { points: [number, number][] }][] {

@@ -1,9 +1,14 @@
 // Calibration of the host CPU's cost-model parameters from measured profiles (hetero calibrate).
 //
-// The fit inverts the analytic model's own roofline (roofline.ts), so that prediction is exactly
-// createCostModel(host, params).opLatencyMs — no second predictor:
-//   latencyMs = dispatchUs/1000 + max(flops / (peak × eff(op, flops)), bytes / (bandwidth × share(category)))
-// Per thread count t ("cpu@t"), from the nodes' median kernel times:
+// Two predictors, both evaluated by createCostModel(host, params).opLatencyMs:
+// 1. Kernel models (host-kernel-model.ts, ProcessorCostParams.kernels): per op key and thread count,
+//    non-negative costs per unit of the work ONNX Runtime's kernels do (launches, SGEMM tile MACs,
+//    im2col elements, streamed elements, …). They price every node they cover.
+// 2. The analytic roofline, which the fit below inverts:
+//      latencyMs = dispatchUs/1000 + max(flops / (peak × eff(op, flops)), bytes / (bandwidth × share))
+//    It prices what no kernel model covers (an op type never profiled) and scales kernel predictions to
+//    a run context the profiles did not have (lower clock, DRAM contention, split parts).
+// Per thread count t ("cpu@t"), from the nodes' kernel-time estimates:
 // - dispatchUs: median time of trivial ops (no arithmetic, a few KB moved): what any kernel costs.
 // - ops without arithmetic (data movement): time − dispatch = bytes / (bandwidth × share); one share
 //   per category by least squares in log space.
@@ -12,17 +17,21 @@
 //   space); per op type where it has enough samples and a single category, else per category.
 // - bandwidth: high enough that the memory term never binds above what ops were measured to reach
 //   (the tensors of these models live in cache, far faster than DRAM).
-// End-to-end time = kernelScale × Σ kernels + fixedMs + perNodeMs × executed nodes (RunOverhead),
-// fitted per t with the overheads constrained ≥ 0 and the scale carrying the profiler's inflation.
 // Finer op keys (NodeInfo.fineKey: kernel size, stride, depthwise, broadcast; grouped kernels over
 // FLOPs per group) get their own curves where they have samples.
+// A whole plain run from its kernels: host-run.ts (RunOverhead).
 import type { Graph, OpCategory } from '../graph/types.js';
 import { buildHostDevice, type HostMeasurements } from '../hardware/host.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import { checkProfileMatches, estimateOf, median, quantile, type ModelProfile } from './measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
+import { kernelInfo, type KernelInfo } from './host-kernel-features.js';
+import { fitRunOverhead, type RunOverhead } from './host-run.js';
+import { fitKernelModels, type KernelFitOptions } from './host-kernel-fit.js';
 import { nodeInfo, peakGflops } from './roofline.js';
-import type { CostModel, DeviceCostParams, EfficiencyCurve, ProcessorCostParams } from './types.js';
+import type { DeviceCostParams, EfficiencyCurve, ProcessorCostParams } from './types.js';
+
+export { executedNodeCount, predictRunMs, type RunOverhead } from './host-run.js';
 
 /** A graph and a profile measured on it. */
 export interface ProfiledModel {
@@ -30,27 +39,6 @@ export interface ProfiledModel {
   family: string;
   graph: Graph;
   profile: ModelProfile;
-}
-
-/**
- * A whole run from its kernels: kernelScale × Σ predicted kernel times + fixedMs + perNodeMs × executed
- * nodes (executedNodeCount: nested If/Loop bodies count their nodes). perNodeMs ≥ 0 and fixedMs ≥ 0 are
- * the executor's own work between kernels and at session.run entry/exit; kernelScale (absent = 1)
- * carries what the profiler adds inside kernel spans (its timestamps, thread-pool statistics), which
- * plain runs do not pay.
- */
-export interface RunOverhead {
-  fixedMs: number;
-  perNodeMs: number;
-  kernelScale?: number;
-  /**
-   * What the profiler adds per kernel event to a profiled run (ms): the median over the training
-   * profiles of (profiled − plain wall time) / events per run, both from interleaved runs. Top-level
-   * events pay it between kernel spans, so plain runs simply do not; but the events of an If/Loop
-   * body pay it inside their parent's span, so a control-flow node's profiled time carries it
-   * (predicted per op) and a plain run does not (taken out of the end-to-end sum). Absent = 0.
-   */
-  profilerEventMs?: number;
 }
 
 export interface HostCalibration {
@@ -64,7 +52,7 @@ export interface HostCalibration {
   fittedOn: string[];
 }
 
-export interface CalibrateOptions {
+export interface CalibrateOptions extends KernelFitOptions {
   /** Op types with fewer samples share their category's curve (default 6). */
   minOpSamples?: number;
   /** Measurements below this (µs) carry the timer's 1 µs quantization: dispatch only (default 4). */
@@ -72,6 +60,9 @@ export interface CalibrateOptions {
 }
 
 interface Sample {
+  family: string;
+  /** Work counters and model keys (host-kernel-features.ts); undefined for control-flow nodes. */
+  kernel?: KernelInfo;
   op: string;
   fineKey: string;
   familyKey: string;
@@ -117,7 +108,13 @@ export function calibrateHost(
   const processors: Record<string, ProcessorCostParams> = {};
   for (const [t, samples] of samplesByThreads) {
     const peak = peakGflops(proc, 'float32') * (Math.min(t, proc.cores ?? 1) / (proc.cores ?? 1));
-    processors[`${proc.id}@${t}`] = fitProcessor(samples, peak, effectiveBandwidthGBps, opts);
+    processors[`${proc.id}@${t}`] = {
+      ...fitProcessor(samples, peak, effectiveBandwidthGBps, opts),
+      kernels: fitKernelModels(
+        samples.flatMap((s) => (s.kernel ? [{ info: s.kernel, family: s.family, us: s.us }] : [])),
+        { macFloorUs: macFloorUs(samples), ...opts },
+      ),
+    };
   }
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
   const maxThreads = Math.max(...byThreads.keys());
@@ -129,9 +126,7 @@ export function calibrateHost(
     fittedAt: new Date().toISOString(),
   };
   const runOverhead: Record<string, RunOverhead> = {};
-  for (const [t, models] of byThreads) {
-    runOverhead[String(t)] = fitRunOverhead(models, processors[`${proc.id}@${t}`].dispatchUs / 1000);
-  }
+  for (const [t, models] of byThreads) runOverhead[String(t)] = fitRunOverhead(models);
   return {
     device,
     params,
@@ -168,6 +163,20 @@ const PEAK_HEADROOM = 1.25;
 /** Ops below this many FLOPs are too short (≲ 0.1 ms) to bound the peak against the timer. */
 const PEAK_MIN_FLOPS = 1e7;
 
+/** The best GFLOPS an op of at least PEAK_MIN_FLOPS reached (0 when none). */
+function bestGflops(samples: readonly Sample[]): number {
+  let best = 0;
+  for (const s of samples)
+    if (s.flops >= PEAK_MIN_FLOPS && s.us > 0) best = Math.max(best, s.flops / (s.us * 1e3));
+  return best;
+}
+
+/** Least µs per MAC the kernel models may charge: what the best profiled op reached (0: none big enough). */
+function macFloorUs(samples: readonly Sample[]): number {
+  const best = bestGflops(samples);
+  return best > 0 ? 2 / (best * 1e3) : 0;
+}
+
 /** measurements with matmulGflops[t] raised to PEAK_HEADROOM × the best GFLOPS any op reached at t. */
 function withAchievedPeak(
   m: HostMeasurements,
@@ -175,10 +184,7 @@ function withAchievedPeak(
 ): HostMeasurements {
   const matmulGflops: Record<number, number> = { ...m.matmulGflops };
   for (const [t, samples] of samplesByThreads) {
-    let best = 0;
-    for (const s of samples)
-      if (s.flops >= PEAK_MIN_FLOPS && s.us > 0) best = Math.max(best, s.flops / (s.us * 1e3));
-    matmulGflops[t] = Math.max(matmulGflops[t] ?? 0, PEAK_HEADROOM * best);
+    matmulGflops[t] = Math.max(matmulGflops[t] ?? 0, PEAK_HEADROOM * bestGflops(samples));
   }
   return { ...m, matmulGflops };
 }
@@ -190,7 +196,10 @@ function samplesOf(d: ProfiledModel): Sample[] {
     const node = byId.get(m.node);
     if (!node) continue;
     const info = nodeInfo(node, d.graph);
+    const controlFlow = Object.keys(node.subgraphs ?? {}).length > 0;
     out.push({
+      family: d.family,
+      ...(controlFlow ? {} : { kernel: kernelInfo(node, d.graph) }),
       op: info.op,
       fineKey: info.fineKey,
       familyKey: info.familyKey,
@@ -345,173 +354,6 @@ function fitShare(group: readonly Sample[], dispatchUs: number, bandwidthGBps: n
     }
   }
   return best;
-}
-
-/** Nodes a run executes: nested If branches (the larger) and Loop/Scan bodies (once) count theirs. */
-export function executedNodeCount(graph: Graph): number {
-  let n = 0;
-  for (const node of graph.nodes) {
-    n += 1;
-    const subs = Object.values(node.subgraphs ?? {});
-    if (subs.length === 0) continue;
-    n +=
-      node.op === 'If'
-        ? Math.max(...subs.map(executedNodeCount))
-        : subs.reduce((s, g) => s + executedNodeCount(g), 0);
-  }
-  return n;
-}
-
-/** Nodes run inside control-flow bodies (If: the larger branch, Loop/Scan: the body once). */
-function nestedNodeCount(graph: Graph): number {
-  return executedNodeCount(graph) - graph.nodes.length;
-}
-
-/**
- * Predicted time (ms) of a node as the profiler reports it. A control-flow node (If/Loop/Scan) runs
- * its body's kernels one by one, each with its own dispatch, inside its span: it costs what its body's
- * nodes cost (If: the larger branch, Loop/Scan: the body once, as executedNodeCount counts), plus the
- * profiler's per-event cost of each nested event; one roofline over the body's summed FLOPs and bytes
- * would charge a single dispatch for a hundred tiny kernels.
- */
-function nodePredictMs(
-  model: CostModel,
-  proc: ReturnType<typeof hostCpu>,
-  node: Graph['nodes'][number],
-  graph: Graph,
-  threads: number,
-  profilerEventMs: number,
-): number {
-  const subs = Object.values(node.subgraphs ?? {});
-  if (subs.length === 0) return model.opLatencyMs(node, graph, proc, { threads });
-  // Each body node is one more profiler event inside this node's span.
-  const bodyMs = subs.map(
-    (g) =>
-      g.nodes.reduce((s, n) => s + nodePredictMs(model, proc, n, g, threads, profilerEventMs), 0) +
-      profilerEventMs * g.nodes.length,
-  );
-  const inner = node.op === 'If' ? Math.max(...bodyMs) : bodyMs.reduce((a, b) => a + b, 0);
-  const own = model.opLatencyMs({ ...node, subgraphs: undefined }, graph, proc, { threads });
-  return own + inner;
-}
-
-/**
- * Predicted kernel times per node (ms, as the profiler reports them) and a whole plain run: the sum
- * less the profiler's cost of the nested events (see RunOverhead.profilerEventMs), scaled, plus the
- * run overhead.
- */
-export function predictRunMs(
-  model: CostModel,
-  runOverhead: Readonly<Record<string, RunOverhead>>,
-  graph: Graph,
-  threads: number,
-): { endToEndMs: number; nodeMs: Map<string, number> } {
-  const proc = hostCpu(model.device);
-  const o = runOverhead[String(threads)] ?? { fixedMs: 0, perNodeMs: 0 };
-  const eventMs = o.profilerEventMs ?? 0;
-  const nodeMs = new Map<string, number>();
-  let sum = 0;
-  for (const n of graph.nodes) {
-    const ms = nodePredictMs(model, proc, n, graph, threads, eventMs);
-    nodeMs.set(n.id, ms);
-    sum += ms;
-  }
-  const plainSum = Math.max(0.05 * sum, sum - eventMs * nestedNodeCount(graph));
-  const endToEndMs = Math.max(
-    0.05 * plainSum,
-    (o.kernelScale ?? 1) * plainSum + o.fixedMs + o.perNodeMs * executedNodeCount(graph),
-  );
-  return { endToEndMs, nodeMs };
-}
-
-/** Bounds of the fitted kernel scale: the profiler inflates kernels, it does not halve or double them. */
-const KERNEL_SCALE_RANGE: readonly [number, number] = [0.8, 1.25];
-
-/**
- * Fits RunOverhead per thread count: plain-run wall = a·(Σ profiled kernel estimates − the profiler's
- * cost of nested events) + c + b·executed nodes, minimising the absolute relative error (what
- * fidelity scores) by iteratively reweighted least squares, with c ≥ 0 (a run does not give time
- * back), a within KERNEL_SCALE_RANGE and b ≥ −minPerNodeMs: b is the executor's work per node in a
- * plain run less what the profiler adds inside each kernel span (its clock reads, the pool's
- * statistics), so it may be negative, but not below minus the smallest span (dispatch), or a node
- * would cost less than nothing. Every subset of the constraints is tried and the best feasible fit
- * kept.
- */
-function fitRunOverhead(models: readonly ProfiledModel[], minPerNodeMs: number): RunOverhead {
-  const profilerEventMs = median(
-    models
-      .map(
-        (m) =>
-          (estimateOf(m.profile.profiledEndToEnd) - estimateOf(m.profile.endToEnd)) /
-          executedNodeCount(m.graph),
-      )
-      .filter(Number.isFinite),
-  );
-  const eventMs = Math.max(0, Number.isFinite(profilerEventMs) ? profilerEventMs : 0);
-  const pts = models
-    .map((m) => {
-      let sum = -eventMs * nestedNodeCount(m.graph);
-      for (const n of m.profile.nodes) sum += estimateOf(n.latency);
-      const y = estimateOf(m.profile.endToEnd);
-      return { x: [sum, 1, executedNodeCount(m.graph)], y, w: 1 / Math.max(y, 1e-3) ** 2 };
-    })
-    .filter((p) => p.x.every(Number.isFinite) && Number.isFinite(p.y) && p.y > 0);
-  if (pts.length === 0) return { fixedMs: 0, perNodeMs: 0, kernelScale: 1, profilerEventMs: eventMs };
-  const relErr = (coef: readonly number[], p: (typeof pts)[number]): number =>
-    Math.abs(p.x[0] * coef[0] + coef[1] + p.x[2] * coef[2] - p.y) / p.y;
-  let best: { coef: number[]; err: number } | undefined;
-  // Free coefficients: the scale always; the fixed and per-node terms in every combination. Each fit
-  // is least absolute relative error by iteratively reweighted least squares, so that one model the
-  // kernel fit cannot explain (timer-bound tiny kernels) does not drag the others.
-  for (const free of [[0, 1, 2], [0, 2], [0, 1], [0]]) {
-    let coef: number[] | undefined;
-    let weighted = pts;
-    for (let it = 0; it < 20; it++) {
-      const next = weightedLeastSquares(weighted, free);
-      if (!next) break;
-      coef = next;
-      const c = coef;
-      weighted = pts.map((p) => ({ ...p, w: p.w / Math.max(relErr(c, p), 0.01) }));
-    }
-    if (!coef) continue;
-    coef[0] = Math.min(KERNEL_SCALE_RANGE[1], Math.max(KERNEL_SCALE_RANGE[0], coef[0]));
-    if (coef[1] < 0 || coef[2] < -minPerNodeMs) continue;
-    const c = coef;
-    const err = pts.reduce((s, p) => s + relErr(c, p), 0);
-    if (!best || err < best.err) best = { coef, err };
-  }
-  const c = best?.coef ?? [1, 0, 0];
-  return { kernelScale: c[0], fixedMs: c[1], perNodeMs: c[2], profilerEventMs: eventMs };
-}
-
-/** Weighted least squares over the `free` coefficients (others 0); undefined when singular. */
-function weightedLeastSquares(
-  pts: readonly { x: number[]; y: number; w: number }[],
-  free: readonly number[],
-): number[] | undefined {
-  const k = free.length;
-  const a = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
-  for (const p of pts) {
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) a[i][j] += p.w * p.x[free[i]] * p.x[free[j]];
-      a[i][k] += p.w * p.x[free[i]] * p.y;
-    }
-  }
-  // Gaussian elimination with partial pivoting.
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
-    if (Math.abs(a[piv][c]) < 1e-300) return undefined;
-    [a[c], a[piv]] = [a[piv], a[c]];
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = a[r][c] / a[c][c];
-      for (let j = c; j <= k; j++) a[r][j] -= f * a[c][j];
-    }
-  }
-  const coef = [0, 0, 0];
-  free.forEach((idx, i) => (coef[idx] = a[i][k] / a[i][i]));
-  return coef.every(Number.isFinite) ? coef : undefined;
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

@@ -12,6 +12,7 @@ import {
   unsupportedReason,
   type CompiledProcessor,
 } from './roofline.js';
+import { hostKernelMs } from './host-kernel-model.js';
 import { syncMs, transferBreakdown, type TransferBreakdown } from './transfer.js';
 import type { CostModel, DeviceCostParams, OpCostBreakdown, RunContext, TransferContext } from './types.js';
 
@@ -102,7 +103,10 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
   }
 
   function opLatencyMs(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number {
-    return rooflineMs(nodeInfo(node, graph), compiled(proc, ctx), ctx, dramGBps, null);
+    const cp = compiled(proc, ctx);
+    // Host kernel models (host calibration only); every catalog processor takes the roofline.
+    if (cp.kernels) return hostKernelMs(cp, nodeInfo(node, graph), node, graph, ctx, dramGBps, null);
+    return rooflineMs(nodeInfo(node, graph), cp, ctx, dramGBps, null);
   }
 
   function opBreakdown(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): OpCostBreakdown {
@@ -120,7 +124,9 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
       computeDType: ctx?.computeDType ?? cp.computeDType,
       bound: 'dispatch',
     };
-    out.latencyMs = rooflineMs(info, cp, ctx, dramGBps, out);
+    out.latencyMs = cp.kernels
+      ? hostKernelMs(cp, info, node, graph, ctx, dramGBps, out)
+      : rooflineMs(info, cp, ctx, dramGBps, out);
     if (!Number.isFinite(out.latencyMs)) {
       out.unsupported = unsupportedReason(cp, info.opKey, out.computeDType);
     }

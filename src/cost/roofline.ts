@@ -20,6 +20,7 @@ import {
   defaultTileChannels,
 } from './defaults.js';
 import type { OpCostBreakdown, ProcessorCostParams, RunContext, TensorLayout } from './types.js';
+import type { HostKernelParams } from './host-kernel-model.js';
 
 /**
  * How much of a memory-bound op's time follows the core clock under DVFS. DRAM and the interconnect
@@ -65,6 +66,8 @@ export interface CompiledProcessor {
   readonly bandwidthShare: Readonly<Record<OpCategory, number>>;
   /** Unsupported reason per dtype and op key ('' = supported). */
   readonly support: Map<DType, Map<string, string>>;
+  /** Host kernel models (ProcessorCostParams.kernels); absent for every catalog processor. */
+  readonly kernels?: HostKernelParams;
 }
 
 function shareOrDefault(share: number | undefined, fallback: number): number {
@@ -111,6 +114,7 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     groupCurves,
     bandwidthShare,
     support: new Map(),
+    ...(proc.kind === 'cpu' && params.kernels ? { kernels: params.kernels } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // are pure functions of (graph, device, fitted parameters); nothing here runs a model.
 import type { Device, Processor } from '../hardware/schema.js';
 import type { DType, Graph, Node, OpCategory, TensorInfo } from '../graph/types.js';
+import type { HostKernelParams } from './host-kernel-model.js';
 
 /** Conditions one prediction is made under. */
 export interface RunContext {
@@ -100,6 +101,13 @@ export interface ProcessorCostParams {
    * since its per-thread-count entries ("cpu@2") fold the scaling losses into their fitted curves.
    */
   coreScaling?: CoreScaling;
+  /**
+   * Host only (set by host calibration, never by phone calibration): kernel-level models over the
+   * work counters of ONNX Runtime's CPU kernels (host-kernel-model.ts). A node one of them covers is
+   * priced by it; the roofline above then only scales it to the run context (frequency, contention,
+   * split parts). Missing = roofline only.
+   */
+  kernels?: HostKernelParams;
 }
 
 /** Sub-linear multi-core scaling of a CPU cluster (ProcessorCostParams.coreScaling). */

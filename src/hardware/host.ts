@@ -26,12 +26,22 @@ export interface HostMeasurements {
   measuredAt: string;
 }
 
-/** Per-run overhead on top of the per-node sum, per thread count (see cost/calibrate-host.ts). */
+/**
+ * A plain run from its kernels, per thread count (cost/host-run.ts RunOverhead): kernelScale × Σ
+ * max(span − spanInflationMs, min(span, kernelFloorMs)) + fixedMs + perNodeMs × nodes. Fields added
+ * after a host file was written are absent in it and default to 0 (1 for kernelScale).
+ */
 export interface HostRunOverhead {
   fixedMs: number;
   perNodeMs: number;
   /** Multiplies the Σ of kernel predictions (absent = 1). */
   kernelScale?: number;
+  /** What the profiler adds per kernel event (ms). */
+  profilerEventMs?: number;
+  /** What the profiler adds inside each kernel span (ms). */
+  spanInflationMs?: number;
+  /** Least plain time of a kernel (ms), or its span when shorter. */
+  kernelFloorMs?: number;
 }
 
 export interface HostFile {

@@ -10,6 +10,7 @@ import {
   predictRunMs,
   type ProfiledModel,
 } from '../../src/cost/calibrate-host.js';
+import { kernelLatencyUs } from '../../src/cost/host-kernel-model.js';
 import { createCostModel } from '../../src/cost/model.js';
 import { nodeInfo } from '../../src/cost/roofline.js';
 import type { ProcessorCostParams } from '../../src/cost/types.js';
@@ -82,6 +83,30 @@ describe('host calibration on two small models', () => {
     expect(c.fittedOn.sort()).toEqual(['mobilenetv2', 'ppocr-cls']);
   });
 
+  it('fits kernel models per thread count with non-negative costs, used for the nodes they cover', () => {
+    const c = calibrateHost(HOST, data);
+    const model = createCostModel(c.device, c.params);
+    const proc = c.device.processors[0];
+    for (const t of [1, 2]) {
+      const kernels = c.params.processors[`cpu@${t}`].kernels;
+      expect(Object.keys(kernels?.models ?? {})).toEqual(expect.arrayContaining(['Conv:k1', 'gemm']));
+      for (const m of Object.values(kernels?.models ?? {})) {
+        const leaves = 'coef' in m.tree ? [m.tree] : [m.tree.below, m.tree.above];
+        for (const leaf of leaves) {
+          if (!('coef' in leaf)) throw new Error('depth > 1');
+          for (const v of leaf.coef) expect(Number.isFinite(v) && v >= 0).toBe(true);
+        }
+      }
+      const d = data.find((x) => x.profile.threads === t && x.family === 'mobilenetv2');
+      const conv = d?.graph.nodes.find((n) => nodeInfo(n, d.graph).fineKey === 'Conv:k1');
+      if (!d || !conv || !kernels) throw new Error('no 1×1 conv');
+      expect(model.opLatencyMs(conv, d.graph, proc, { threads: t }) * 1000).toBeCloseTo(
+        kernelLatencyUs(kernels, conv, d.graph) ?? NaN,
+        9,
+      );
+    }
+  });
+
   // In-sample and against the very kernel times the fit saw, so that a noisy neighbour (which
   // stretches wall time between kernels, even in the profiled runs) cannot fail it: this checks the
   // fit, not the machine.
@@ -112,6 +137,8 @@ describe('host calibration on two small models', () => {
       expect(o.kernelScale).toBeGreaterThanOrEqual(0.8);
       expect(o.kernelScale).toBeLessThanOrEqual(1.25);
       expect(Number.isFinite(o.profilerEventMs) && (o.profilerEventMs ?? -1) >= 0).toBe(true);
+      expect(o.spanInflationMs ?? -1).toBeGreaterThanOrEqual(0);
+      expect(o.kernelFloorMs ?? -1).toBeGreaterThanOrEqual(0);
     }
   });
 

@@ -1,0 +1,312 @@
+// Work counters of one node as ONNX Runtime's CPU kernels (MLAS) execute it: what a kernel-level
+// latency model (host-kernel-model.ts) prices one by one. nn-Meter (MobiSys'21) predicts per kernel
+// from its configuration (input size, channels, kernel size, stride); here the configuration is turned
+// into the units of work the runtime's loops iterate over, so that one fitted cost per unit transfers
+// across models whose layers have other shapes:
+// - a convolution is an im2col expansion (for k > 1 or stride > 1: Cin/g·k² rows of Ho·Wo elements,
+//   copied as Cin/g·k²·Ho row segments) and one SGEMM per group (M = Cout/g, N = Ho·Wo, K = Cin/g·k²),
+//   whose B operand (the im2col buffer or the input itself) is packed on every call;
+// - a MatMul/Gemm is one SGEMM per batch matrix; a constant B is packed once at session creation
+//   (ORT's PrePack), a computed one on every call;
+// - SGEMM work is counted in the micro-kernel's register tiles: MLAS' x86 kernels compute 16 columns
+//   of C per step (a product of 3 columns pays for 16) and stream a panel of B once per pass over up
+//   to 4 rows of A (panelPasses), so a 1-row product does one multiply-add per value loaded;
+// - a matrix–vector product (a classifier head, a squeeze-excite conv on a 1×1 map) reads each weight
+//   once: streamElems;
+// - everything else streams its elements, in rows where broadcasting or a per-row reduction splits
+//   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768).
+import type { Graph, Node } from '../graph/types.js';
+import { nodeInfo, type NodeInfo } from './roofline.js';
+
+/** Feature names, in vector order (a fitted model stores its coefficients in this order). */
+export const KERNEL_FEATURES = [
+  'launch',
+  'coldLaunch',
+  'calls',
+  'tileMacs',
+  'panelPasses',
+  'packElems',
+  'streamElems',
+  'im2colElems',
+  'segments',
+  'inElems',
+  'outElems',
+] as const;
+export type KernelFeature = (typeof KERNEL_FEATURES)[number];
+export const KERNEL_FEATURE_COUNT = KERNEL_FEATURES.length;
+const F = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<KernelFeature, number>;
+
+/**
+ * Kernel classes: ops that run the same kind of loop nest share a feature set and a fallback model.
+ * SGEMM without expansion (MatMul, Gemm, 1×1 stride-1 convs); im2col + SGEMM (other dense convs,
+ * ConvTranspose); one small SGEMM per group (depthwise/grouped convs, batched MatMul); everything else
+ * by op category.
+ */
+export type KernelClass = 'gemm' | 'im2col' | 'grouped' | `cat:${string}`;
+
+/** Which counters each class may use (others are held at 0 so they cannot stand in for each other). */
+export function classFeatures(cls: KernelClass): readonly KernelFeature[] {
+  if (cls === 'gemm')
+    return [
+      'launch',
+      'coldLaunch',
+      'calls',
+      'tileMacs',
+      'panelPasses',
+      'packElems',
+      'streamElems',
+      'outElems',
+    ];
+  if (cls === 'im2col' || cls === 'grouped')
+    return [
+      'launch',
+      'coldLaunch',
+      'calls',
+      'tileMacs',
+      'panelPasses',
+      'packElems',
+      'streamElems',
+      'im2colElems',
+      'segments',
+      'outElems',
+    ];
+  return ['launch', 'coldLaunch', 'inElems', 'outElems', 'segments'];
+}
+
+/** What the kernel model needs of a node, derived once per (graph, node). */
+export interface KernelInfo {
+  /** Work counters in KERNEL_FEATURES order. */
+  readonly x: Float64Array;
+  /** Model keys from the most to the least specific: fine key, shape family, kernel class. */
+  readonly keys: readonly string[];
+  /** The size a model tree splits on and coverage is checked against: tile MACs, else elements. */
+  readonly size: number;
+}
+
+/** SGEMM register tile of MLAS' x86 kernels: columns of C per step, rows per pass (assumption: AVX2). */
+const TILE_N = 16;
+const TILE_M = 4;
+
+const cache = new WeakMap<Graph, WeakMap<Node, KernelInfo>>();
+
+/**
+ * Weights that stay in a core's private cache between runs (this host's L2: 1 MiB per core; 0.5–2 MiB
+ * on current x86 and Arm cores). Measured here, the same tiny 1×1 conv took 3–4 µs in a model with
+ * 0.5 MB of weights (ppocr-cls), 5–6 µs with 4.7 MB (ppocr-det) and 6–8 µs with 22 MB (MobileNetV3):
+ * a kernel finds its weights, code and the runtime's per-node state evicted by everything else the run
+ * touched, more so the larger the model. coldLaunch = log2(weights / WARM_FOOTPRINT_BYTES), at least 0,
+ * prices that per kernel.
+ */
+const WARM_FOOTPRINT_BYTES = 1 << 20;
+const footprintCache = new WeakMap<Graph, number>();
+
+/**
+ * Bytes of the weights a run reads in full: constant inputs of every node except the tables a Gather
+ * only indexes into (an embedding of 30 000 rows read 32 rows at a time). A control-flow body is its
+ * own graph here: its footprint is its own weights.
+ */
+export function weightFootprintBytes(graph: Graph): number {
+  let bytes = footprintCache.get(graph);
+  if (bytes === undefined) {
+    bytes = 0;
+    for (const node of graph.nodes) {
+      if (node.op === 'Gather' || node.op === 'GatherElements' || node.op === 'GatherND') continue;
+      bytes += nodeInfo(node, graph).paramBytes;
+    }
+    footprintCache.set(graph, bytes);
+  }
+  return bytes;
+}
+
+function shapeOf(graph: Graph, name: string | undefined): number[] | undefined {
+  if (name === undefined || name === '') return undefined;
+  const s = graph.tensors.get(name)?.shape;
+  return s && s.every((d) => typeof d === 'number') ? (s as number[]) : undefined;
+}
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+
+/** The node's counters, keys and size, cached per (graph, node). */
+export function kernelInfo(node: Node, graph: Graph): KernelInfo {
+  let perGraph = cache.get(graph);
+  if (!perGraph) {
+    perGraph = new WeakMap();
+    cache.set(graph, perGraph);
+  }
+  let k = perGraph.get(node);
+  if (!k) {
+    const x = counters(node, graph);
+    const info = nodeInfo(node, graph);
+    const cls = kernelClass(info);
+    // Each key's kernels share one class, so a key's parent (the next key) is the same for all of
+    // them: the shape family is skipped where it spans classes (1×1 convs are SGEMMs, other dense
+    // convs im2col + SGEMM), and the op type is the family already or spans classes (Conv, MatMul).
+    const family = cls === 'gemm' && info.familyKey === 'Conv:dense' ? [] : [info.familyKey];
+    const keys = [...new Set([info.fineKey, ...family, cls])];
+    const size =
+      cls === 'gemm' || cls === 'im2col' || cls === 'grouped' ? x[F.tileMacs] : x[F.outElems] || x[F.inElems];
+    k = { x, keys, size };
+    perGraph.set(node, k);
+  }
+  return k;
+}
+
+export function kernelClass(info: Pick<NodeInfo, 'op' | 'fineKey' | 'familyKey' | 'category'>): KernelClass {
+  if (info.fineKey === 'Conv:k1' || info.op === 'Gemm' || info.fineKey === 'MatMul') return 'gemm';
+  if (info.familyKey === 'Conv:dense' || info.op === 'ConvTranspose') return 'im2col';
+  if (info.familyKey === 'Conv:dw' || info.familyKey === 'Conv:grouped' || info.fineKey === 'MatMul:batched')
+    return 'grouped';
+  return `cat:${info.category}`;
+}
+
+function counters(node: Node, graph: Graph): Float64Array {
+  const f = new Float64Array(KERNEL_FEATURE_COUNT);
+  f[F.launch] = 1;
+  f[F.coldLaunch] = Math.log2(Math.max(1, weightFootprintBytes(graph) / WARM_FOOTPRINT_BYTES));
+  f[F.calls] = 1;
+  // Activations only: constants (weights, a scalar or a bias row) are not what the loops stream over.
+  for (const name of node.inputs) {
+    const s = shapeOf(graph, name);
+    if (s && !graph.tensors.get(name)?.constant) f[F.inElems] += product(s);
+  }
+  for (const name of node.outputs) {
+    const s = shapeOf(graph, name);
+    if (s) f[F.outElems] += product(s);
+  }
+  if (node.op === 'Conv' || node.op === 'ConvTranspose') convFeatures(node, graph, f);
+  else if (node.op === 'MatMul' || node.op === 'Gemm') gemmFeatures(node, graph, f);
+  else f[F.segments] = rowsOf(node, graph);
+  return f;
+}
+
+function convFeatures(node: Node, graph: Graph, f: Float64Array): void {
+  const x = shapeOf(graph, node.inputs[0]);
+  const w = shapeOf(graph, node.inputs[1]);
+  const y = shapeOf(graph, node.outputs[0]);
+  if (!x || !w || !y || x.length < 3 || w.length < 3 || y.length < 3) {
+    f[F.tileMacs] = nodeInfo(node, graph).cost.macs;
+    return;
+  }
+  const g = typeof node.attrs.group === 'number' && node.attrs.group > 1 ? node.attrs.group : 1;
+  const calls = x[0] * g;
+  const kArea = product(w.slice(2));
+  const strides = Array.isArray(node.attrs.strides) ? (node.attrs.strides as number[]) : [];
+  if (node.op === 'ConvTranspose') {
+    // One SGEMM over the input pixels (M = Cout/g·k², N = H·W, K = Cin/g), then col2im into y.
+    const cout = w[1] * kArea;
+    const pixels = product(x.slice(2));
+    const cin = x[1] / g;
+    gemmCounters(f, calls, cout, pixels, cin, true, 0);
+    f[F.im2colElems] = calls * cout * pixels;
+    f[F.segments] = calls * cout * product(x.slice(2, -1));
+    return;
+  }
+  const cin = (x[1] / g) * kArea;
+  const pixels = product(y.slice(2));
+  // On a 1×1 map (squeeze-excite) the weights are the matrix and the input a vector.
+  gemmCounters(f, calls, w[0] / g, pixels, cin, true, pixels <= TILE_M ? product(w) : 0);
+  if (kArea > 1 || strides.some((s) => s > 1)) {
+    f[F.im2colElems] = calls * cin * pixels;
+    f[F.segments] = calls * cin * product(y.slice(2, -1));
+  }
+}
+
+/**
+ * SGEMM counters of `calls` products of M×K by K×N: multiply-adds over whole 16-column tiles, passes
+ * of the B panel (one per TILE_M rows of A, so a 1-row product streams B once per MAC row) and, when
+ * B is not packed ahead of time, its packing. `streamed`: weight elements a matrix–vector product
+ * reads once each (one MAC per weight: it runs at the speed of memory, ~23 GB/s here for a
+ * classifier's 5 MB of weights), else 0.
+ */
+function gemmCounters(
+  f: Float64Array,
+  calls: number,
+  m: number,
+  n: number,
+  k: number,
+  packB: boolean,
+  streamed: number,
+): void {
+  f[F.calls] = calls;
+  f[F.tileMacs] = calls * m * roundUp(n, TILE_N) * k;
+  f[F.panelPasses] = calls * Math.ceil(m / TILE_M) * Math.ceil(n / TILE_N) * k;
+  f[F.packElems] = packB ? calls * k * n : 0;
+  f[F.streamElems] = streamed;
+}
+
+function gemmFeatures(node: Node, graph: Graph, f: Float64Array): void {
+  const a = shapeOf(graph, node.inputs[0]);
+  const b = shapeOf(graph, node.inputs[1]);
+  if (!a || !b || a.length < 1 || b.length < 1) {
+    f[F.tileMacs] = nodeInfo(node, graph).cost.macs;
+    return;
+  }
+  let m: number;
+  let k: number;
+  let n: number;
+  let batch = 1;
+  if (node.op === 'Gemm') {
+    const ta = node.attrs.transA === 1;
+    const tb = node.attrs.transB === 1;
+    m = ta ? a[1] : a[0];
+    k = ta ? a[0] : a[1];
+    n = tb ? b[0] : b[1];
+  } else {
+    const a2 = a.length === 1 ? [1, a[0]] : a;
+    const b2 = b.length === 1 ? [b[0], 1] : b;
+    m = a2[a2.length - 2];
+    k = a2[a2.length - 1];
+    n = b2[b2.length - 1];
+    batch = product((a2.length >= b2.length ? a2 : b2).slice(0, -2));
+    // A 2-D B shared by a batched A is one GEMM over the stacked rows (ORT folds the batch into M).
+    if (b2.length === 2) {
+      m *= batch;
+      batch = 1;
+    }
+  }
+  // A constant B is packed once, at session creation (ORT's PrePack).
+  const constB = graph.tensors.get(node.inputs[1] ?? '')?.constant === true;
+  gemmCounters(f, batch, m, n, k, !constB, constB && m <= TILE_M ? batch * k * n : 0);
+}
+
+/** Rows the op's loops run: outer iterations of a broadcast or a row-wise reduction, else 1. */
+function rowsOf(node: Node, graph: Graph): number {
+  const out = shapeOf(graph, node.outputs[0]);
+  if (!out || out.length === 0) return 1;
+  const op = node.op;
+  if (op === 'Softmax' || op === 'LayerNormalization' || op.startsWith('Reduce')) {
+    return Math.max(1, product(out) / Math.max(1, out[out.length - 1]));
+  }
+  if (op === 'BatchNormalization' || op === 'InstanceNormalization')
+    return out.length > 1 ? out[0] * out[1] : 1;
+  // A broadcast operand: the loop runs once per run of contiguous elements it repeats over.
+  let rows = 1;
+  for (const name of node.inputs) {
+    const s = shapeOf(graph, name);
+    if (!s || product(s) <= 1 || product(s) === product(out)) continue;
+    const inner = innerRun(s, out);
+    rows = Math.max(rows, product(out) / Math.max(1, inner));
+  }
+  return rows;
+}
+
+/**
+ * Elements of the trailing block of `out` over which operand `s` (right-aligned) keeps one pattern:
+ * it matches `out` there (vector–vector) or is 1 there (vector–scalar). ORT's broadcast loops run
+ * one span per such block.
+ */
+function innerRun(s: readonly number[], out: readonly number[]): number {
+  let run = 1;
+  let mode: 'eq' | 'one' | undefined;
+  for (let i = 1; i <= out.length; i++) {
+    const o = out[out.length - i];
+    if (o === 1) continue;
+    const d = s.length - i >= 0 ? s[s.length - i] : 1;
+    const m = d === o ? 'eq' : d === 1 ? 'one' : undefined;
+    if (m === undefined || (mode !== undefined && m !== mode)) break;
+    mode = m;
+    run *= o;
+  }
+  return run;
+}

@@ -1,0 +1,200 @@
+// Fitting the host's kernel models (host-kernel-model.ts) from profiled kernels, per thread count:
+// - per key, coefficients cᵢ ≥ 0 minimising Σ |Σ cᵢ·counterᵢ / measured − 1| (least absolute relative
+//   error by iteratively reweighted non-negative least squares, host-nnls.ts), each counter limited to
+//   the ones its kernel class runs (classFeatures), the cost per tile MAC bounded below by the peak;
+// - a model tree of depth one: ONNX Runtime parallelises a loop only above a cost threshold, and with
+//   pool threads that sleep rather than spin, waking the second one costs ~10–15 µs here, so at two
+//   threads an Add of 98K elements took twice as long as one of 77K. A key splits once on its size
+//   where that lowers its error by SPLIT_GAIN;
+// - partial pooling: a key is fitted on its kernels blended with its nearest fitted ancestor's
+//   predictions (pooledTargets), so that a key seen on a dozen kernels leans on its class.
+import { nnls } from './host-nnls.js';
+import { classFeatures, KERNEL_FEATURES, type KernelClass } from './host-kernel-features.js';
+import {
+  leafOf,
+  predictLeaf,
+  type HostKernelParams,
+  type KernelKeyModel,
+  type KernelSample,
+  type KernelTree,
+} from './host-kernel-model.js';
+
+export interface KernelFitOptions {
+  /**
+   * Least time (µs) one multiply-accumulate can take: 2 / the cores' peak GFLOPS × 1e-3. A kernel's
+   * cost per tile MAC never goes below it, so that a key fitted on narrow shapes (K = 120 only) cannot
+   * trade MACs for output elements and predict a K = 3072 product faster than the peak.
+   */
+  macFloorUs?: number;
+  /** Kernels a key needs for its own model (default 8). */
+  minSamples?: number;
+  /** Model families those kernels must come from (default 1). */
+  minFamilies?: number;
+}
+
+/** A split must lower the summed relative error by this share, and the mean by SPLIT_MIN_GAIN, to be kept. */
+const SPLIT_GAIN = 0.05;
+const SPLIT_MIN_GAIN = 0.001;
+/** Candidate split sizes tried per key. */
+const SPLIT_CANDIDATES = 12;
+/** Iteratively reweighted least squares rounds (least absolute relative error); fewer while searching splits. */
+const IRLS_ROUNDS = 12;
+const SEARCH_IRLS_ROUNDS = 4;
+
+export function fitKernelModels(
+  samples: readonly KernelSample[],
+  opts: KernelFitOptions = {},
+): HostKernelParams {
+  const minSamples = opts.minSamples ?? 8;
+  const minFamilies = opts.minFamilies ?? 1;
+  const byKey = new Map<string, KernelSample[]>();
+  const parentOf = new Map<string, string | undefined>();
+  const depthOf = new Map<string, number>();
+  for (const s of samples) {
+    if (!(s.us > 0)) continue;
+    const keys = s.info.keys;
+    keys.forEach((k, i) => {
+      const g = byKey.get(k);
+      if (g) g.push(s);
+      else byKey.set(k, [s]);
+      parentOf.set(k, keys[i + 1]);
+      depthOf.set(k, keys.length - 1 - i);
+    });
+  }
+  // General keys first, so that each key can be pooled with its nearest fitted ancestor.
+  const order = [...byKey.keys()].sort((x, y) => (depthOf.get(x) ?? 0) - (depthOf.get(y) ?? 0));
+  const models: Record<string, KernelKeyModel> = {};
+  const floor = KERNEL_FEATURES.map((f) => (f === 'tileMacs' ? (opts.macFloorUs ?? 0) : 0));
+  for (const key of order) {
+    const group = byKey.get(key) ?? [];
+    const families = new Set(group.map((s) => s.family)).size;
+    if (group.length < minSamples || families < minFamilies) continue;
+    // A key spanning classes (the op type Conv: 1×1, im2col and depthwise) may use any of their counters.
+    const mask = featureMask(new Set(group.map((s) => s.info.keys[s.info.keys.length - 1] as KernelClass)));
+    let ancestor = parentOf.get(key);
+    while (ancestor !== undefined && !models[ancestor]) ancestor = parentOf.get(ancestor);
+    const targets = pooledTargets(group, ancestor === undefined ? undefined : models[ancestor]);
+    const sizes = group.map((s) => s.info.size);
+    models[key] = {
+      tree: fitTree(targets, { use: mask, floor }, minSamples),
+      sizeRange: [Math.min(...sizes), Math.max(...sizes)],
+      samples: group.length,
+      families,
+    };
+  }
+  return { features: [...KERNEL_FEATURES], models };
+}
+
+/** Pseudo-kernels of the ancestor's prediction that a key's own kernels are pooled with. */
+const POOLING_KERNELS = 16;
+
+/**
+ * Partial pooling (empirical-Bayes shrinkage): a key with n kernels fits the geometric blend
+ * w·log(measured) + (1 − w)·log(ancestor's prediction), w = n / (n + POOLING_KERNELS), so that a key
+ * profiled on a dozen kernels of two models keeps most of what its class learnt from hundreds, and a
+ * key with hundreds of kernels follows its own.
+ */
+function pooledTargets(group: readonly KernelSample[], ancestor: KernelKeyModel | undefined): KernelSample[] {
+  if (!ancestor) return [...group];
+  const w = group.length / (group.length + POOLING_KERNELS);
+  return group.map((s) => {
+    const prior = predictLeaf(leafOf(ancestor.tree, s.info.size), s.info.x);
+    return prior > 0 ? { ...s, us: Math.exp(w * Math.log(s.us) + (1 - w) * Math.log(prior)) } : s;
+  });
+}
+
+function featureMask(classes: ReadonlySet<KernelClass>): boolean[] {
+  const allowed = new Set<string>([...classes].flatMap((c) => classFeatures(c)));
+  return KERNEL_FEATURES.map((f) => allowed.has(f));
+}
+
+const relLoss = (tree: KernelTree, group: readonly KernelSample[]): number =>
+  group.reduce((s, k) => s + Math.abs(predictLeaf(leafOf(tree, k.info.size), k.info.x) / k.us - 1), 0);
+
+/** Which coefficients a fit may use, and their lower bounds (µs per unit). */
+interface Bounds {
+  use: readonly boolean[];
+  floor: readonly number[];
+}
+
+/** A leaf, or one split on size where it lowers the relative error by SPLIT_GAIN. */
+function fitTree(group: readonly KernelSample[], bounds: Bounds, minLeaf: number): KernelTree {
+  const leaf: KernelTree = { coef: fitLeaf(group, bounds) };
+  let best: KernelTree = leaf;
+  let bestLoss = relLoss(leaf, group);
+  if (group.length < 2 * minLeaf) return best;
+  const sizes = [...new Set(group.map((s) => s.info.size))].sort((a, b) => a - b);
+  const step = Math.max(1, Math.floor(sizes.length / SPLIT_CANDIDATES));
+  for (let i = 1; i < sizes.length; i += step) {
+    // Between two sizes seen, geometrically: the threshold lies somewhere in the gap.
+    const splitSize = Math.sqrt(sizes[i - 1] * sizes[i]);
+    const below = group.filter((s) => s.info.size < splitSize);
+    const above = group.filter((s) => s.info.size >= splitSize);
+    if (below.length < minLeaf || above.length < minLeaf) continue;
+    const tree: KernelTree = {
+      splitSize,
+      below: { coef: fitLeaf(below, bounds, SEARCH_IRLS_ROUNDS) },
+      above: { coef: fitLeaf(above, bounds, SEARCH_IRLS_ROUNDS) },
+    };
+    const loss = relLoss(tree, group);
+    if (loss < bestLoss * (1 - SPLIT_GAIN) && bestLoss - loss > SPLIT_MIN_GAIN * group.length) {
+      best = tree;
+      bestLoss = loss;
+    }
+  }
+  if ('coef' in best) return best;
+  const cut = best.splitSize;
+  return {
+    splitSize: cut,
+    below: {
+      coef: fitLeaf(
+        group.filter((s) => s.info.size < cut),
+        bounds,
+      ),
+    },
+    above: {
+      coef: fitLeaf(
+        group.filter((s) => s.info.size >= cut),
+        bounds,
+      ),
+    },
+  };
+}
+
+/**
+ * Coefficients ≥ 0 minimising Σ |prediction/measured − 1| (iteratively reweighted least squares over
+ * columns scaled to unit maximum, each round a non-negative least squares).
+ */
+export function fitLeaf(group: readonly KernelSample[], bounds: Bounds, rounds = IRLS_ROUNDS): number[] {
+  const k = bounds.use.length;
+  const scale = new Array<number>(k).fill(0);
+  for (const s of group) for (let i = 0; i < k; i++) scale[i] = Math.max(scale[i], s.info.x[i]);
+  const use = scale.map((v, i) => v > 0 && bounds.use[i]);
+  const floor = bounds.floor.map((f, i) => (use[i] ? f : 0));
+  // Coefficients above their floors: fit what the floors leave of each measurement.
+  const rest = group.map((s) => s.us - predictLeaf(floor, s.info.x));
+  let weights = group.map((s) => 1 / (s.us * s.us));
+  let coef = floor;
+  for (let round = 0; round < rounds; round++) {
+    const G = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    const b = new Array<number>(k).fill(0);
+    group.forEach((s, q) => {
+      const w = weights[q];
+      for (let i = 0; i < k; i++) {
+        if (!use[i]) continue;
+        const xi = s.info.x[i] / scale[i];
+        b[i] += w * xi * rest[q];
+        for (let j = 0; j < k; j++) if (use[j]) G[i][j] += (w * xi * s.info.x[j]) / scale[j];
+      }
+    });
+    for (let i = 0; i < k; i++) if (!use[i]) G[i][i] = 1;
+    const c = nnls(G, b).map((v, i) => (use[i] ? floor[i] + v / scale[i] : 0));
+    coef = c;
+    // Least absolute relative error: weight each kernel by 1/(measured² · |relative residual|).
+    weights = group.map((s) => {
+      const r = Math.abs(predictLeaf(c, s.info.x) / s.us - 1);
+      return 1 / (s.us * s.us * Math.max(r, 0.02));
+    });
+  }
+  return coef;
+}

@@ -1,0 +1,157 @@
+// Kernel-level latency model of the host CPU (hetero calibrate): per op key and thread count, a kernel's
+// time is a non-negative cost per unit of the work counters its loops run (host-kernel-features.ts),
+//   latencyUs = Σ cᵢ · counterᵢ,  cᵢ ≥ 0 (µs per launch, per tile MAC, per element, …),
+// fitted on profiled kernels (host-kernel-fit.ts). Like nn-Meter's kernel predictors (MobiSys'21) it is
+// fitted per kernel type from measured kernels; unlike a random forest it extrapolates along its
+// counters, so a layer twice the size of any profiled one costs about twice as much, not as much as
+// the largest one seen. A key's model may split once on the kernel's size (a model tree of depth one).
+// Keys go from specific to general (fine key → shape family → kernel class); a node uses the most
+// specific key whose model was fitted on sizes within ×2 of its own, so an op unlike anything profiled
+// under its own key backs off to its class rather than extrapolating a narrow fit. Prediction is a
+// cached key resolution and one dot product (planners call it millions of times).
+import type { Graph, Node } from '../graph/types.js';
+import { rooflineMs, type CompiledProcessor, type NodeInfo } from './roofline.js';
+import type { OpCostBreakdown, RunContext } from './types.js';
+import { kernelInfo, KERNEL_FEATURES, type KernelInfo } from './host-kernel-features.js';
+
+/** A leaf's coefficients (KERNEL_FEATURES order, µs per unit) or one split on the kernel's size. */
+export type KernelTree = { coef: number[] } | { splitSize: number; below: KernelTree; above: KernelTree };
+
+export interface KernelKeyModel {
+  tree: KernelTree;
+  /** Smallest and largest size fitted on: the model is used within ×SIZE_TOLERANCE of these. */
+  sizeRange: [number, number];
+  samples: number;
+  families: number;
+}
+
+/** Fitted kernel models of one processor entry (one thread count); part of ProcessorCostParams. */
+export interface HostKernelParams {
+  /** Counter names the coefficients follow (a model fitted with other counters is not used). */
+  features: readonly string[];
+  models: Record<string, KernelKeyModel>;
+}
+
+/** A profiled kernel. */
+export interface KernelSample {
+  info: KernelInfo;
+  family: string;
+  us: number;
+}
+
+/** A leaf's prediction (µs) for counters x. */
+export const predictLeaf = (coef: readonly number[], x: Float64Array): number => {
+  let us = 0;
+  for (let i = 0; i < coef.length; i++) us += coef[i] * x[i];
+  return us;
+};
+
+/** The leaf of `tree` a kernel of `size` falls in. */
+export function leafOf(tree: KernelTree, size: number): readonly number[] {
+  let t = tree;
+  while (!('coef' in t)) t = size < t.splitSize ? t.below : t.above;
+  return t.coef;
+}
+
+/** How far beyond its fitted sizes a key's model is trusted. */
+const SIZE_TOLERANCE = 2;
+
+interface Compiled {
+  valid: boolean;
+  models: Map<string, KernelKeyModel>;
+  /** The leaf each node resolved to (null: no model covers it). */
+  perNode: WeakMap<KernelInfo, readonly number[] | null>;
+}
+
+const compiledCache = new WeakMap<HostKernelParams, Compiled>();
+
+function compile(params: HostKernelParams): Compiled {
+  let c = compiledCache.get(params);
+  if (!c) {
+    const valid =
+      params.features.length === KERNEL_FEATURES.length &&
+      params.features.every((f, i) => f === KERNEL_FEATURES[i]);
+    c = { valid, models: new Map(Object.entries(params.models)), perNode: new WeakMap() };
+    compiledCache.set(params, c);
+  }
+  return c;
+}
+
+/** The coefficients a node uses: its most specific key whose model covers its size; null when none. */
+function resolve(c: Compiled, k: KernelInfo): readonly number[] | null {
+  let leaf = c.perNode.get(k);
+  if (leaf === undefined) {
+    leaf = null;
+    for (const key of k.keys) {
+      const m = c.models.get(key);
+      if (!m) continue;
+      const [lo, hi] = m.sizeRange;
+      const last = key === k.keys[k.keys.length - 1];
+      // The class model is the last resort: it is used even beyond its sizes.
+      if (!last && (k.size < lo / SIZE_TOLERANCE || k.size > hi * SIZE_TOLERANCE)) continue;
+      leaf = leafOf(m.tree, k.size);
+      break;
+    }
+    c.perNode.set(k, leaf);
+  }
+  return leaf;
+}
+
+/** Predicted kernel time (µs) of a node, or undefined when no fitted model applies. */
+export function kernelLatencyUs(params: HostKernelParams, node: Node, graph: Graph): number | undefined {
+  const c = compile(params);
+  if (!c.valid) return undefined;
+  const k = kernelInfo(node, graph);
+  const coef = resolve(c, k);
+  if (!coef) return undefined;
+  const us = predictLeaf(coef, k.x);
+  return us > 0 ? us : undefined;
+}
+
+type Terms = Omit<OpCostBreakdown, 'unsupported' | 'latencyMs'>;
+
+/**
+ * Latency (ms) of a node on a processor that has kernel models: the kernel model's time, scaled by
+ * what the roofline says the run context changes (a lower clock, others' DRAM traffic, a split part,
+ * another compute dtype), since the kernels were profiled whole, at full clock, alone; the roofline
+ * itself where no kernel model covers the node or the op cannot run there. `out` (the breakdown) gets
+ * the roofline's terms, scaled to sum to the returned latency.
+ */
+export function hostKernelMs(
+  cp: CompiledProcessor,
+  info: NodeInfo,
+  node: Node,
+  graph: Graph,
+  ctx: RunContext | undefined,
+  dramGBps: number,
+  out: Terms | null,
+): number {
+  const roofMs = rooflineMs(info, cp, ctx, dramGBps, out);
+  if (!cp.kernels || !Number.isFinite(roofMs) || !(roofMs > 0)) return roofMs;
+  const us = kernelLatencyUs(cp.kernels, node, graph);
+  if (us === undefined) return roofMs;
+  let ms = us / 1000;
+  const plain =
+    ctx === undefined ||
+    ((ctx.freqShare === undefined || ctx.freqShare >= 1) &&
+      !(ctx.concurrentBandwidthGBps !== undefined && ctx.concurrentBandwidthGBps > 0) &&
+      ctx.split === undefined &&
+      (ctx.computeDType === undefined || ctx.computeDType === cp.computeDType));
+  if (!plain) {
+    const base = rooflineMs(
+      info,
+      cp,
+      ctx?.threads !== undefined ? { threads: ctx.threads } : undefined,
+      dramGBps,
+      null,
+    );
+    if (base > 0 && Number.isFinite(base)) ms *= roofMs / base;
+  }
+  if (out) {
+    const f = ms / roofMs;
+    out.dispatchMs *= f;
+    out.computeMs *= f;
+    out.memoryMs *= f;
+  }
+  return ms;
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { fitRunOverhead, plainKernelMs } from '../../src/cost/host-run.js';
+import { latencyStats, type ModelProfile } from '../../src/cost/measurements.js';
+import type { Graph } from '../../src/graph/types.js';
+
+describe('plainKernelMs', () => {
+  it('takes the profiler’s in-span cost off a span, but never below min(span, floor)', () => {
+    const o = { spanInflationMs: 0.003, kernelFloorMs: 0.001 };
+    expect(plainKernelMs(0.1, o)).toBeCloseTo(0.097, 12);
+    expect(plainKernelMs(0.0035, o)).toBeCloseTo(0.001, 12);
+    expect(plainKernelMs(0.0005, o)).toBeCloseTo(0.0005, 12);
+    expect(plainKernelMs(0.05, {})).toBe(0.05);
+  });
+});
+
+/** A flat graph of `n` nodes and a profile whose kernels took `spansMs` and whose plain runs took `plainMs`. */
+function profiled(name: string, spansMs: number[], plainMs: number): { graph: Graph; profile: ModelProfile } {
+  const nodes = spansMs.map((_, i) => ({ id: `n${i}`, op: 'Relu', inputs: [], outputs: [], attrs: {} }));
+  const graph = { name, nodes, tensors: new Map(), inputs: [], outputs: [], opsets: { '': 17 } } as Graph;
+  const stats = (ms: number) => latencyStats([ms, ms, ms]);
+  const profile: ModelProfile = {
+    model: name,
+    fingerprint: name,
+    inputs: {},
+    threads: 1,
+    runs: 3,
+    endToEnd: stats(plainMs),
+    // The profiler adds 8 µs per event to a profiled run.
+    profiledEndToEnd: stats(plainMs + 0.008 * spansMs.length),
+    nodes: spansMs.map((ms, i) => ({ node: `n${i}`, op: 'Relu', latency: stats(ms) })),
+    mappedShare: 1,
+    unmappedEvents: [],
+    runtime: { name: 'onnxruntime-node', version: 'test', graphOptimization: 'disabled' },
+    measuredAt: '2026-01-01T00:00:00.000Z',
+  };
+  return { graph, profile };
+}
+
+describe('fitRunOverhead', () => {
+  it('recovers the in-span inflation and fixed cost that made plain runs shorter than their spans', () => {
+    const truth = { spanInflationMs: 0.003, kernelFloorMs: 0.001 };
+    const plain = (spans: number[]) => spans.reduce((s, x) => s + plainKernelMs(x, truth), 0) + 0.1;
+    // Models of many tiny kernels and of few big ones: only a per-kernel inflation explains both.
+    const models = [
+      Array.from({ length: 200 }, () => 0.004),
+      Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 0.2 : 0.005)),
+      Array.from({ length: 60 }, () => 0.5),
+      Array.from({ length: 150 }, (_, i) => (i % 2 ? 0.08 : 0.006)),
+      Array.from({ length: 100 }, () => 0.03),
+    ].map((spans, i) => profiled(`m${i}`, spans, plain(spans)));
+    const o = fitRunOverhead(models);
+    expect(o.spanInflationMs).toBeCloseTo(0.003, 6);
+    expect(o.fixedMs).toBeCloseTo(0.1, 3);
+    expect(o.kernelScale).toBeCloseTo(1, 2);
+    expect(o.profilerEventMs).toBeCloseTo(0.008, 9);
+    for (const m of models) {
+      const spans = m.profile.nodes.map((n) => n.latency.estimateMs);
+      const predicted = (o.kernelScale ?? 1) * spans.reduce((s, x) => s + plainKernelMs(x, o), 0) + o.fixedMs;
+      expect(predicted / m.profile.endToEnd.estimateMs).toBeCloseTo(1, 2);
+    }
+  });
+});
