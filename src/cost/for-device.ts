@@ -4,7 +4,7 @@
 // any, transferred from fitted sibling processors of the same family elsewhere, catalog defaults for
 // processors with no justifiable sibling (each file records which is which and why).
 import { getDevice } from '../hardware/catalog.js';
-import { DEFAULT_HOST_FILE, loadHost, withCoreWorkers } from '../hardware/host.js';
+import { DEFAULT_HOST_FILE, loadHost, withCoreWorkers, type HostFile } from '../hardware/host.js';
 import type { Device } from '../hardware/schema.js';
 import { loadPhoneCalibration } from './calibrate-published.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
@@ -25,7 +25,7 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
   if (id === 'host') {
     const host = loadHost(hostFile);
     const device = withCoreWorkers(host.device);
-    const params = withCoreWorkerParams(host.params, device);
+    const params = withCoreWorkerParams(host.params, device, workerSyncUs(host));
     return { device, cost: createCostModel(device, params), fittedFrom: host.params.fittedFrom };
   }
   const device = getDevice(id);
@@ -37,16 +37,34 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
   };
 }
 
+/** Hand-off latency assumed when a host file predates its measurement (transfer.ts's cpu→cpu). */
+const DEFAULT_HANDOFF_US = 10;
+
+/**
+ * What a dependency between two per-core workers costs (µs): the measured hand-off of a tensor
+ * between worker threads, plus the fixed cost of one more session.run — the consumer's work after
+ * the dependency is a partition of its own (runtime/partition.ts).
+ */
+export function workerSyncUs(host: Pick<HostFile, 'measurements' | 'runOverhead'>): number {
+  const handoffUs = host.measurements.workerHandoff?.latencyUs ?? DEFAULT_HANDOFF_US;
+  return handoffUs + (host.runOverhead['1']?.fixedMs ?? 0) * 1000;
+}
+
 /**
  * A per-core worker (hardware/host.ts withCoreWorkers) costs what the whole CPU costs at one
- * thread: its entries are the calibration's "cpu@1" ones (and "cpu@1:<dtype>"), else "cpu"'s.
+ * thread: its entries are the calibration's "cpu@1" ones (and "cpu@1:<dtype>"), else "cpu"'s;
+ * `syncInUs` (workerSyncUs) prices a dependency between workers.
  */
-export function withCoreWorkerParams(params: DeviceCostParams, device: Device): DeviceCostParams {
+export function withCoreWorkerParams(
+  params: DeviceCostParams,
+  device: Device,
+  syncInUs?: number,
+): DeviceCostParams {
   const processors = { ...params.processors };
   const single = params.processors['cpu@1'] ?? params.processors.cpu;
   for (const p of device.processors) {
     if (!/^cpu\d+$/.test(p.id) || processors[p.id]) continue;
-    if (single) processors[p.id] = single;
+    if (single) processors[p.id] = syncInUs === undefined ? single : { ...single, syncInUs };
     for (const [key, value] of Object.entries(params.processors)) {
       const dtype = /^cpu@1:(.+)$/.exec(key)?.[1];
       if (dtype) processors[`${p.id}:${dtype}`] = value;

@@ -54,6 +54,8 @@ export interface CompiledProcessor {
   readonly layout: TensorLayout;
   /** Share of activation bytes that reach DRAM (0..1]; weights always do. */
   readonly activationDramShare: number;
+  /** Fixed cost (ms) of a dependency arriving from another CPU processor (undefined = kind table). */
+  readonly syncInMs?: number;
   /** Sub-linear multi-core scaling (CPU; undefined = linear). */
   readonly coreScaling?: { readonly extraCoreEfficiency: number; readonly forkJoinMs: number };
   /** Curve per category, every category filled (fallback: `other`, then flat). */
@@ -100,6 +102,7 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     computeDType: params.computeDType ?? defaultComputeDType(proc),
     layout: params.layout ?? defaultLayout(proc),
     activationDramShare: shareOrDefault(params.activationDramShare, defaultActivationDramShare(proc)),
+    ...(params.syncInUs !== undefined && params.syncInUs >= 0 ? { syncInMs: params.syncInUs / 1000 } : {}),
     ...(proc.kind === 'cpu' && params.coreScaling
       ? {
           coreScaling: {

@@ -141,6 +141,7 @@ export function syncMs(from: CompiledProcessor, to: CompiledProcessor): number {
   if (from.proc.id === to.proc.id) return 0;
   const a = from.proc.kind;
   const b = to.proc.kind;
+  if (a === 'cpu' && to.syncInMs !== undefined) return to.syncInMs;
   if (a === 'cpu') return SYNC_FROM_CPU_US[b] / 1000;
   if (b === 'cpu') return SYNC_TO_CPU_US[a] / 1000;
   return (SYNC_TO_CPU_US[a] + SYNC_FROM_CPU_US[b]) / 1000;

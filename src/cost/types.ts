@@ -108,6 +108,12 @@ export interface ProcessorCostParams {
    * split parts). Missing = roofline only.
    */
   kernels?: HostKernelParams;
+  /**
+   * Fixed cost (µs) of a dependency reaching this processor from another CPU processor; replaces the
+   * kind table of transfer.ts. Host per-core workers: the measured worker hand-off plus the fixed
+   * cost of the session.run that the consumer's new partition starts (for-device.ts).
+   */
+  syncInUs?: number;
 }
 
 /** Sub-linear multi-core scaling of a CPU cluster (ProcessorCostParams.coreScaling). */

@@ -21,6 +21,11 @@ export interface HostMeasurements {
   addBandwidthGBps: Record<number, number>;
   /** The same for an Add whose operands fit in cache, as the tensors of small models do (GB/s). */
   cachedAddBandwidthGBps: Record<number, number>;
+  /**
+   * One tensor handed from one worker thread to another as the executor does it (absent in host
+   * files written before it was measured): latency (µs) and extra µs per MiB moved.
+   */
+  workerHandoff?: { latencyUs: number; usPerMiB: number };
   /** How each number was obtained, for the device's sources. */
   method: string;
   measuredAt: string;

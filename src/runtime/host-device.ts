@@ -4,7 +4,12 @@
 // works from a clean clone. The quick one is not saved: `hetero calibrate` makes the real one.
 import { existsSync } from 'node:fs';
 import { calibrateHost, type ProfiledModel } from '../cost/calibrate-host.js';
-import { deviceWithCost, withCoreWorkerParams, type DeviceWithCost } from '../cost/for-device.js';
+import {
+  deviceWithCost,
+  withCoreWorkerParams,
+  workerSyncUs,
+  type DeviceWithCost,
+} from '../cost/for-device.js';
 import { createCostModel } from '../cost/model.js';
 import { DEFAULT_HOST_FILE, withCoreWorkers, type HostFile } from '../hardware/host.js';
 import { measureHost } from './profile-host.js';
@@ -61,7 +66,7 @@ export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Pr
     return { ...deviceWithCost('host', hostFile), calibration: `host file ${hostFile}` };
   const fitted = await quickHostFile();
   const device = withCoreWorkers(fitted.device);
-  const params = withCoreWorkerParams(fitted.params, device);
+  const params = withCoreWorkerParams(fitted.params, device, workerSyncUs(fitted));
   return {
     device,
     cost: createCostModel(device, params),

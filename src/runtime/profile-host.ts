@@ -6,6 +6,7 @@ import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import { GraphBuilder } from '../zoo/builder.js';
+import { measureHandoff } from './profile-handoff.js';
 import { quietProfile } from './profile-cache.js';
 import { profileModel } from './profile.js';
 
@@ -66,11 +67,13 @@ export async function measureHost(
     matmulGflops,
     addBandwidthGBps,
     cachedAddBandwidthGBps,
+    workerHandoff: await measureHandoff(),
     method:
       `onnxruntime-node CPU EP, profiler kernel time, best of ${runs} runs on a quiet machine: ` +
       `MatMul ${MATMUL_N}×${MATMUL_N}×${MATMUL_N} float32 (2·N³ FLOPs) for peak compute; ` +
       `Add of two ${ADD_ELEMENTS / 2 ** 20}M-element float32 vectors (3 × 64 MB moved) for DRAM bandwidth, ` +
-      `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth`,
+      `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth; ` +
+      `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message)`,
     measuredAt: new Date().toISOString(),
   };
 }

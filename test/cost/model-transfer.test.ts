@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { createCostModel } from '../../src/cost/index.js';
 import type { TensorInfo } from '../../src/graph/types.js';
+import { withCoreWorkerParams, workerSyncUs } from '../../src/cost/for-device.js';
+import { buildHostDevice, withCoreWorkers } from '../../src/hardware/host.js';
 import { getDevice } from '../../src/hardware/index.js';
+import { TEST_HOST } from '../test-host.js';
 import type { Processor } from '../../src/hardware/schema.js';
 
 const device = getDevice('sd865');
@@ -96,5 +99,23 @@ describe('syncMs', () => {
     }
     expect(model.syncMs(gpu, cpu)).toBeGreaterThan(model.syncMs(cpu, gpu));
     expect(model.syncMs(gpu, dsp)).toBeGreaterThan(model.syncMs(gpu, cpu));
+  });
+
+  it('host per-core workers: a dependency costs the measured hand-off plus one more session.run', () => {
+    const host = withCoreWorkers(buildHostDevice(TEST_HOST));
+    const cpu1 = host.processors.find((x) => x.id === 'cpu1')!;
+    const cpu0 = host.processors.find((x) => x.id === 'cpu0')!;
+    const params = { device: 'host', processors: { cpu: { efficiency: {} } }, fittedFrom: 'test' };
+    const syncUs = workerSyncUs({
+      measurements: { ...TEST_HOST, workerHandoff: { latencyUs: 40, usPerMiB: 100 } },
+      runOverhead: { '1': { fixedMs: 0.2, perNodeMs: 0 } },
+    });
+    expect(syncUs).toBeCloseTo(240);
+    const measured = createCostModel(host, withCoreWorkerParams(params, host, syncUs));
+    expect(measured.syncMs(cpu0, cpu1)).toBeCloseTo(0.24);
+    expect(measured.syncMs(cpu1, cpu1)).toBe(0);
+    // Without a measurement the kind table's cpu→cpu wake-up stands.
+    const assumed = createCostModel(host, withCoreWorkerParams(params, host));
+    expect(assumed.syncMs(cpu0, cpu1)).toBeCloseTo(0.01);
   });
 });
