@@ -147,7 +147,7 @@ function modelInputsOf(model: SplitModel, proc: string, inputs: Record<string, W
   return [...names];
 }
 
-/** `proc`'s partitions in issue order with where their outputs go and what can be forgotten when. */
+/** `proc`'s partitions in issue order with where their outputs go. */
 export function stepsOf(model: SplitModel, proc: string): PartitionStep[] {
   const graphOutputs = new Set(model.graph.outputs);
   const readersOf = new Map<string, Set<string>>();
@@ -155,8 +155,7 @@ export function stepsOf(model: SplitModel, proc: string): PartitionStep[] {
     for (const t of p.inputs) readersOf.set(t, (readersOf.get(t) ?? new Set()).add(p.proc));
   }
   const mine = model.partitions.filter((p) => p.proc === proc);
-  return mine.map((p, i) => {
-    const later = new Set(mine.slice(i + 1).flatMap((q) => q.inputs));
+  return mine.map((p) => {
     const sendTo = p.outputs
       .map((tensor) => ({ tensor, procs: [...(readersOf.get(tensor) ?? [])].filter((r) => r !== proc) }))
       .filter((s) => s.procs.length > 0);
@@ -166,7 +165,6 @@ export function stepsOf(model: SplitModel, proc: string): PartitionStep[] {
       inputs: p.inputs,
       sendTo,
       toMain: p.outputs.filter((t) => graphOutputs.has(t)),
-      drop: [...new Set([...p.inputs, ...p.outputs])].filter((t) => !later.has(t)),
     };
   });
 }

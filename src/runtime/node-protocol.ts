@@ -14,7 +14,10 @@ export interface OutputShape {
   dims: number[];
 }
 
-/** One partition as its worker runs it, in the worker's order (a topological order). */
+/**
+ * One partition as its worker runs it. A worker runs the first of its remaining steps, in this order
+ * (a topological one), whose inputs are all present, and forgets a tensor once no step reads it.
+ */
 export interface PartitionStep {
   id: string;
   /** Outputs ORT writes into buffers the worker keeps (the others ORT allocates each run). */
@@ -25,8 +28,6 @@ export interface PartitionStep {
   sendTo: { tensor: string; procs: string[] }[];
   /** Outputs of the model it produces (go to the main thread with the inference's report). */
   toMain: string[];
-  /** Names the worker may forget after this step (no later step of it reads them). */
-  drop: string[];
 }
 
 export interface LoadMessage {

@@ -29,8 +29,10 @@ const inbox = new Inbox();
 let peers = new Map<string, MessagePort>();
 /** Tensors this worker holds during the current inference. */
 const store = new Map<string, ort.Tensor>();
-/** Partitions waiting for a peer's tensor, by tensor name. */
-const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+/** Local readers of each tensor name among this worker's steps (set at load). */
+let localReaders = new Map<string, number>();
+/** Wakes the inference waiting for the next tensor from a peer. */
+let wake: { resolve: () => void; reject: (e: Error) => void } | undefined;
 let arrivals: Arrival[] = [];
 /** Tensors of an inference whose 'infer' message has not been handled yet (ports race). */
 let early: PeerMessage[] = [];
@@ -67,8 +69,8 @@ function onPeer(m: PeerMessage): void {
   if (m.seq !== currentSeq) return;
   store.set(m.tensor, inbox.unpack(m));
   arrivals.push({ tensor: m.tensor, from: m.from, sentAt: m.sentAt, arrivedAt: now() });
-  waiting.get(m.tensor)?.resolve();
-  waiting.delete(m.tensor);
+  wake?.resolve();
+  wake = undefined;
 }
 
 async function load(m: LoadMessage): Promise<void> {
@@ -99,15 +101,25 @@ async function load(m: LoadMessage): Promise<void> {
     const own = preallocatedFetches(step.preallocate);
     fetchesOf.set(step.id, Object.fromEntries(session.outputNames.map((n) => [n, own[n] ?? null])));
   }
+  localReaders = new Map();
+  for (const step of steps) {
+    for (const name of step.inputs) localReaders.set(name, (localReaders.get(name) ?? 0) + 1);
+  }
   peers = new Map(Object.entries(m.peers));
   for (const p of peers.values()) p.on('message', onPeer);
   post({ type: 'loaded' });
 }
 
-/** Resolves once `name` is in the store (it comes from a peer). */
-function arrival(name: string): Promise<void> {
-  if (store.has(name)) return Promise.resolve();
-  return new Promise((resolve, reject) => waiting.set(name, { resolve, reject }));
+/** Resolves when the next tensor from a peer has arrived. */
+function nextArrival(): Promise<void> {
+  return new Promise((resolve, reject) => (wake = { resolve, reject }));
+}
+
+/** Forgets a tensor once no step of this worker still reads it in this inference. */
+function release(name: string, left: Map<string, number>, read: boolean): void {
+  const n = (left.get(name) ?? 0) - (read ? 1 : 0);
+  left.set(name, n);
+  if (n <= 0) store.delete(name);
 }
 
 /** Sends each output to the peers that read it, through the shared buffer it keeps for it. */
@@ -145,9 +157,18 @@ async function infer(m: InferMessage): Promise<void> {
   const timings: StepTiming[] = [];
   const outputs: Record<string, WireTensor> = {};
   const transfer: ArrayBuffer[] = [];
-  for (const step of steps) {
-    for (const name of step.inputs) await arrival(name);
-    if (closed) return;
+  const left = new Map(localReaders);
+  const pending = [...steps];
+  while (pending.length > 0) {
+    // The first step in plan order whose inputs are all here: a step waiting for a peer does not
+    // hold up a later one that is ready.
+    const next = pending.findIndex((s) => s.inputs.every((name) => store.has(name)));
+    if (next < 0) {
+      await nextArrival();
+      if (closed) return;
+      continue;
+    }
+    const [step] = pending.splice(next, 1);
     const session = sessions.get(step.id);
     if (!session) throw new StepError(step.id, 'no session for this partition');
     const feeds: Record<string, ort.Tensor> = {};
@@ -162,7 +183,6 @@ async function infer(m: InferMessage): Promise<void> {
     const endAt = now();
     timings.push({ partition: step.id, startAt, endAt });
     for (const [name, t] of Object.entries(results)) store.set(name, t);
-    const drop = new Set(step.drop);
     sendOutputs(step, m.seq);
     // Copied: their buffers are reused by the next inference.
     for (const name of step.toMain) {
@@ -172,7 +192,8 @@ async function infer(m: InferMessage): Promise<void> {
       outputs[name] = w;
       transfer.push(w.data);
     }
-    for (const name of drop) store.delete(name);
+    for (const name of step.inputs) release(name, left, true);
+    for (const name of Object.keys(results)) release(name, left, false);
   }
   const report = { type: 'finished' as const, seq: m.seq, outputs, steps: timings, arrivals };
   store.clear();
@@ -202,8 +223,8 @@ async function runInference(m: InferMessage): Promise<void> {
 /** Runs at once, even while an inference waits for a peer: that wait then ends with an error. */
 async function close(): Promise<void> {
   closed = true;
-  for (const w of waiting.values()) w.reject(new Error('worker closed'));
-  waiting.clear();
+  wake?.reject(new Error('worker closed'));
+  wake = undefined;
   store.clear();
   for (const p of peers.values()) p.close();
   for (const s of sessions.values()) await s.release().catch(() => undefined);

@@ -1,8 +1,10 @@
 // From a plan to partitions: split ops rewritten into real parts (split-ops.ts), then each
 // processor's nodes, in the plan's issue order, cut into contiguous runs that become one sub-model
 // each. A run is cut
-// - before a node that reads a tensor of a partition started after the run began (so every
-//   dependency between partitions points from an earlier-started one to a later one: no cycles), and
+// - before a node that reads a tensor of another processor's partition the run does not wait for
+//   yet: a partition starts when all its inputs are there, so the nodes before it would wait too.
+//   (This covers partitions started after the run began, so every dependency between partitions
+//   points from an earlier-started one to a later one: no cycles.) And
 // - after a node whose output another processor reads (so that processor can start as soon as the
 //   plan says, instead of waiting for the rest of the run) — unless every such reader also needs
 //   the next node: it waits for it anyway, and one partition run less is saved (an inception
@@ -76,6 +78,8 @@ export function partitionPlan(graph: Graph, plan: Plan): PartitionedPlan {
     nodes: string[];
     /** Nodes of other processors that read this run's outputs. */
     crossReaders: Set<number>;
+    /** Other processors' runs it reads from. */
+    sources: Set<Run>;
   }
   const indexOf = new Map(nodes.map((n, i) => [n.id, i]));
   const ancestors = ancestorSets(nodes, inputsOf);
@@ -85,20 +89,19 @@ export function partitionPlan(graph: Graph, plan: Plan): PartitionedPlan {
   nodes.forEach((n, i) => {
     const proc = procOf.get(n.id) ?? '';
     let run = open.get(proc);
-    const readsLater =
-      run !== undefined &&
-      (inputsOf.get(n.id) ?? []).some((t) => {
-        const from = producedIn.get(t);
-        return from !== undefined && from !== run && from.index > (run?.index ?? 0);
-      });
+    const remote = (inputsOf.get(n.id) ?? [])
+      .map((t) => producedIn.get(t))
+      .filter((from): from is Run => from !== undefined && from.proc !== proc);
+    const waitsForMore = run !== undefined && remote.some((from) => !run?.sources.has(from));
     const keepsReadersWaiting =
       run !== undefined && [...run.crossReaders].some((r) => !hasAncestor(ancestors[r], i));
-    if (!run || readsLater || keepsReadersWaiting) {
-      run = { index: runs.length, proc, nodes: [], crossReaders: new Set() };
+    if (!run || waitsForMore || keepsReadersWaiting) {
+      run = { index: runs.length, proc, nodes: [], crossReaders: new Set(), sources: new Set() };
       runs.push(run);
       open.set(proc, run);
     }
     run.nodes.push(n.id);
+    for (const from of remote) run.sources.add(from);
     for (const o of n.outputs) if (o) producedIn.set(o, run);
     for (const o of n.outputs) {
       for (const r of readers.get(o) ?? []) {

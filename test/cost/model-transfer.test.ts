@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCostModel } from '../../src/cost/index.js';
 import type { TensorInfo } from '../../src/graph/types.js';
+import { defaultProcessorParams } from '../../src/cost/defaults.js';
 import { withCoreWorkerParams, workerSyncUs } from '../../src/cost/for-device.js';
 import { buildHostDevice, withCoreWorkers } from '../../src/hardware/host.js';
 import { getDevice } from '../../src/hardware/index.js';
@@ -105,7 +106,8 @@ describe('syncMs', () => {
     const host = withCoreWorkers(buildHostDevice(TEST_HOST));
     const cpu1 = host.processors.find((x) => x.id === 'cpu1')!;
     const cpu0 = host.processors.find((x) => x.id === 'cpu0')!;
-    const params = { device: 'host', processors: { cpu: { efficiency: {} } }, fittedFrom: 'test' };
+    const cpu = defaultProcessorParams(host.processors.find((x) => x.id === 'cpu')!);
+    const params = { device: 'host', processors: { cpu }, fittedFrom: 'test' };
     const syncUs = workerSyncUs({
       measurements: { ...TEST_HOST, workerHandoff: { latencyUs: 40, usPerMiB: 100 } },
       runOverhead: { '1': { fixedMs: 0.2, perNodeMs: 0 } },

@@ -97,6 +97,45 @@ describe('executePlan on onnxruntime-node worker threads', () => {
   });
 });
 
+describe('scheduling on a worker', () => {
+  it('a ready partition does not wait behind an earlier one still waiting for a peer', async () => {
+    const g = new GraphBuilder('waits');
+    const x = g.input('x', [1, 1024], { channels: 1024 });
+    let h = x;
+    for (let i = 0; i < 8; i++) h = g.linear(h, 1024, `slow${i}`);
+    const a = g.softmax(h);
+    const b = g.sigmoid(x);
+    const c = g.tanh(a);
+    g.output(b, c);
+    const graph = inferShapes(g.build(), {}).graph;
+    const dir = mkdtempSync(join(tmpdir(), 'hetero-exec-'));
+    try {
+      const file = join(dir, 'waits.onnx');
+      writeFileSync(file, exportOnnx(graph));
+      const target = loadExecTarget(file, [{ name: 'x', dims: [1, 1024] }]);
+      const plan = planBy(target.graph, device, (_id, op) => ({
+        proc: op === 'Softmax' || op === 'Sigmoid' ? 'cpu0' : 'cpu1',
+      }));
+      // Issue order: the slow chain, then a (waits for it), then b (ready from the start), then c.
+      const byOp = (op: string): string[] => target.graph.nodes.filter((n) => n.op === op).map((n) => n.id);
+      const rest = target.graph.nodes.filter((n) => !['Softmax', 'Sigmoid', 'Tanh'].includes(n.op));
+      plan.order = [...rest.map((n) => n.id), ...byOp('Softmax'), ...byOp('Sigmoid'), ...byOp('Tanh')];
+      const r = await executePlan(target, plan, device, OPTS);
+      expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+      const onCpu0 = r.trace.events.filter((e) => e.kind === 'compute' && e.proc === 'cpu0');
+      expect(onCpu0).toHaveLength(2);
+      const [first, second] = [...onCpu0].sort((p, q) => p.startMs - q.startMs);
+      const nodeOf = (op: string): string => target.graph.nodes.find((n) => n.op === op)?.id ?? '';
+      const partOf = (op: string): string =>
+        splitPlan(target.graph, plan).partitions.find((p) => p.nodes.includes(nodeOf(op)))?.id ?? '';
+      expect(first.node).toBe(partOf('Sigmoid'));
+      expect(second.node).toBe(partOf('Softmax'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('bad input', () => {
   const cls = REAL[2][1];
 

@@ -157,4 +157,20 @@ describe('cutting runs into partitions', () => {
     const [a, b, c, d] = fork(true).flat();
     expect(fork(true)).toEqual([[a, b], [c], [d]]);
   });
+
+  it('cuts before a node that would make the run wait for another worker', () => {
+    const g = new GraphBuilder('wait');
+    const x = g.input('x', [1, 8], { channels: 8 });
+    const slow = g.tanh(g.tanh(x));
+    const b = g.sigmoid(x);
+    const a = g.softmax(slow);
+    g.output(a, b);
+    const graph = inferShapes(g.build(), {}).graph;
+    const ids = graph.nodes.map((n) => n.id);
+    const plan = planBy(graph, device, (_id, op) => ({ proc: op === 'Tanh' ? 'cpu1' : 'cpu0' }));
+    plan.order = ids;
+    const parts = partitionPlan(graph, plan).partitions.map((p) => p.nodes);
+    // sigmoid needs nothing from cpu1; softmax does: one run would hold sigmoid back until cpu1 is done.
+    expect(parts).toEqual([[ids[0], ids[1]], [ids[2]], [ids[3]]]);
+  });
 });
