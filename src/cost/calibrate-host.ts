@@ -19,7 +19,8 @@
 //   (the tensors of these models live in cache, far faster than DRAM).
 // Finer op keys (NodeInfo.fineKey: kernel size, stride, depthwise, broadcast; grouped kernels over
 // FLOPs per group) get their own curves where they have samples.
-// A whole plain run from its kernels: host-run.ts (RunOverhead).
+// A whole plain run from its kernels: host-run.ts (RunOverhead), also each entry's `run`, so that the
+// cost model prices a node as what it adds to a plain session.run (RunContext.profiled: its span).
 import type { Graph, OpCategory } from '../graph/types.js';
 import { buildHostDevice, type HostMeasurements } from '../hardware/host.js';
 import type { Device, Processor } from '../hardware/schema.js';
@@ -105,6 +106,8 @@ export function calibrateHost(
   const effectiveBandwidthGBps = effectiveBandwidth([...samplesByThreads.values()].flat());
   const device = buildHostDevice(peaked, effectiveBandwidthGBps);
 
+  const runOverhead: Record<string, RunOverhead> = {};
+  for (const [t, models] of byThreads) runOverhead[String(t)] = fitRunOverhead(models);
   const processors: Record<string, ProcessorCostParams> = {};
   for (const [t, samples] of samplesByThreads) {
     const peak = peakGflops(proc, 'float32') * (Math.min(t, proc.cores ?? 1) / (proc.cores ?? 1));
@@ -114,6 +117,8 @@ export function calibrateHost(
         samples.flatMap((s) => (s.kernel ? [{ info: s.kernel, family: s.family, us: s.us }] : [])),
         { macFloorUs: macFloorUs(samples), ...opts },
       ),
+      // Planners and the simulator price a plan's nodes as a plain run does (host-run.ts hostOpMs).
+      run: runOverhead[String(t)],
     };
   }
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
@@ -125,8 +130,6 @@ export function calibrateHost(
     fittedFrom: 'host-profile',
     fittedAt: new Date().toISOString(),
   };
-  const runOverhead: Record<string, RunOverhead> = {};
-  for (const [t, models] of byThreads) runOverhead[String(t)] = fitRunOverhead(models);
   return {
     device,
     params,

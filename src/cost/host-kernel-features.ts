@@ -4,7 +4,8 @@
 // into the units of work the runtime's loops iterate over, so that one fitted cost per unit transfers
 // across models whose layers have other shapes:
 // - a convolution is an im2col expansion (for k > 1 or stride > 1: Cin/g·k² rows of Ho·Wo elements,
-//   copied as Cin/g·k²·Ho row segments) and one SGEMM per group (M = Cout/g, N = Ho·Wo, K = Cin/g·k²),
+//   copied as Cin/g·k²·Ho row segments, both counting only taps inside the input, not the padding)
+//   and one SGEMM per group (M = Cout/g, N = Ho·Wo, K = Cin/g·k²),
 //   whose B operand (the im2col buffer or the input itself) is packed on every call;
 // - a MatMul/Gemm is one SGEMM per batch matrix; a constant B is packed once at session creation
 //   (ORT's PrePack), a computed one on every call;
@@ -207,9 +208,50 @@ function convFeatures(node: Node, graph: Graph, f: Float64Array): void {
   // On a 1×1 map (squeeze-excite) the weights are the matrix and the input a vector.
   gemmCounters(f, calls, w[0] / g, pixels, cin, true, pixels <= TILE_M ? product(w) : 0);
   if (kArea > 1 || strides.some((s) => s > 1)) {
-    f[F.im2colElems] = calls * cin * pixels;
-    f[F.segments] = calls * cin * product(y.slice(2, -1));
+    // im2col copies only the taps that land inside the input; a tap in the padding is a zero it
+    // fills (a memset of its row when the whole input row is outside). On a short map most taps of a
+    // tall kernel are padding: 5×5 on 3 rows keeps 9 of 15 (kernel row, output row) pairs.
+    const valid = validTapShares(node, x, w, y);
+    f[F.im2colElems] = calls * cin * pixels * valid.reduce((a, b) => a * b, 1);
+    f[F.segments] = calls * cin * product(y.slice(2, -1)) * (valid.length > 1 ? valid[0] : 1);
   }
+}
+
+/**
+ * Per spatial axis, the share of (kernel tap, output position) pairs whose input position lies inside
+ * the input (not in the padding), from pads / auto_pad, strides and dilations.
+ */
+function validTapShares(node: Node, x: number[], w: number[], y: number[]): number[] {
+  const dims = x.length - 2;
+  const attr = (name: string): number[] | undefined =>
+    Array.isArray(node.attrs[name]) ? (node.attrs[name] as number[]) : undefined;
+  const strides = attr('strides') ?? [];
+  const dilations = attr('dilations') ?? [];
+  const pads = attr('pads');
+  const autoPad = typeof node.attrs.auto_pad === 'string' ? node.attrs.auto_pad : 'NOTSET';
+  const out: number[] = [];
+  for (let d = 0; d < dims; d++) {
+    const inSize = x[2 + d];
+    const k = w[2 + d];
+    const o = y[2 + d];
+    const s = strides[d] ?? 1;
+    const dil = dilations[d] ?? 1;
+    let begin = pads?.[d] ?? 0;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      const total = Math.max(0, (o - 1) * s + (k - 1) * dil + 1 - inSize);
+      begin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+    }
+    let inside = 0;
+    for (let kk = 0; kk < k; kk++) {
+      // Output positions i with 0 ≤ i·s − begin + kk·dil < inSize.
+      const off = kk * dil - begin;
+      const lo = Math.max(0, Math.ceil(-off / s));
+      const hi = Math.min(o - 1, Math.floor((inSize - 1 - off) / s));
+      if (hi >= lo) inside += hi - lo + 1;
+    }
+    out.push(k > 0 && o > 0 ? inside / (k * o) : 1);
+  }
+  return out;
 }
 
 /**
@@ -309,4 +351,31 @@ function innerRun(s: readonly number[], out: readonly number[]): number {
     run *= o;
   }
   return run;
+}
+
+const expansions = new WeakMap<Node, readonly Node[] | null>();
+
+/**
+ * The kernels ONNX Runtime's CPU provider runs for a node it has no kernel of its own for but expands
+ * as an ONNX function, or undefined when the node is one kernel. HardSwish (opset 14) runs as its
+ * function body, HardSigmoid(α = 1/6, β = ½) then Mul: the profiles show HardSigmoid_k and Mul_k+1
+ * events where the model has a HardSwish, and never a HardSwish kernel. Each part is a node over the
+ * HardSwish's own tensors (same shapes), so the kernel models price it as the kernel it is.
+ */
+export function ortKernels(node: Node): readonly Node[] | undefined {
+  if (node.op !== 'HardSwish' || ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx')) return undefined;
+  let parts = expansions.get(node);
+  if (parts === undefined) {
+    const x = node.inputs[0];
+    const y = node.outputs[0];
+    parts =
+      x === undefined || y === undefined || x === '' || y === ''
+        ? null
+        : [
+            { ...node, id: `${node.id}#hardsigmoid`, op: 'HardSigmoid', attrs: { alpha: 1 / 6, beta: 0.5 } },
+            { ...node, id: `${node.id}#mul`, op: 'Mul', inputs: [x, y], attrs: {} },
+          ];
+    expansions.set(node, parts);
+  }
+  return parts ?? undefined;
 }

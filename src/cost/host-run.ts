@@ -7,15 +7,22 @@
 // model of big convs (posenet) ran 2% above its spans. So a plain kernel costs its span less a fixed
 // in-span inflation δ, but never less than min(span, floor): a tiny kernel still does its work.
 //   plainMs = kernelScale × Σ_kernels max(span − δ, min(span, floor)) + fixedMs + perNodeMs × nodes
-// δ and floor are fitted per thread count by grid search, kernelScale ∈ [0.8, 1.25] and fixedMs ≥ 0 by
-// least absolute relative error (what fidelity scores), on the training profiles' measured spans.
+// δ and floor are fitted per thread count by grid search, kernelScale ∈ [0.8, 1.25] and fixedMs ∈ [0,
+// the shortest plain run profiled] by least absolute relative error (what fidelity scores), on the
+// training profiles' measured spans.
+// The cost model prices every host node this way (hostOpMs below): planners and the simulator sum what
+// each node adds to a plain run; validation asks for spans (RunContext.profiled) per op.
+// A node ORT runs as several kernels (HardSwish: HardSigmoid + Mul, host-kernel-features.ts ortKernels)
+// is that many kernels here.
 // Control-flow nodes (If/Loop/Scan) run their body's kernels one by one: each is one more kernel here,
 // predicted on its own (a single roofline over a body's summed FLOPs would charge one dispatch for a
 // hundred kernels); their profiled span also holds the profiler's events between those kernels.
 import type { Graph, Node } from '../graph/types.js';
-import type { Processor } from '../hardware/schema.js';
+import { ortKernels } from './host-kernel-features.js';
+import { hostKernelMs } from './host-kernel-model.js';
 import { estimateOf, median, type ModelProfile } from './measurements.js';
-import type { CostModel } from './types.js';
+import { nodeInfo, rooflineMs, type CompiledProcessor } from './roofline.js';
+import type { CostModel, RunContext } from './types.js';
 
 export interface RunOverhead {
   fixedMs: number;
@@ -61,46 +68,93 @@ export function plainKernelMs(
   return Math.max(spanMs - delta, Math.min(spanMs, floor));
 }
 
-interface NodeCost {
+/** A node's predicted time, both ways. */
+export interface NodeRunCost {
   /** As the profiler reports the node: its kernel, or a control-flow node's body and events. */
   spanMs: number;
-  /** Σ plainKernelMs over the kernels it runs. */
+  /**
+   * Its kernels' plain times, Σ plainKernelMs, before kernelScale; `kernels` is how many it runs
+   * (1, or for a control-flow node its own and its body's).
+   */
   plainMs: number;
+  kernels: number;
 }
 
-function nodeCost(
-  model: CostModel,
-  proc: Processor,
+/** Profiled span (ms) of a node without subgraphs (a kernel model, else the roofline). */
+export type LeafSpanMs = (node: Node, graph: Graph) => number;
+
+const stripped = new WeakMap<Node, Node>();
+
+/** The node without its bodies (its own kernel: the If/Loop bookkeeping), one object per node. */
+function ownKernel(node: Node): Node {
+  let n = stripped.get(node);
+  if (!n) stripped.set(node, (n = { ...node, subgraphs: undefined }));
+  return n;
+}
+
+export function hasSubgraphs(node: Node): boolean {
+  return node.subgraphs !== undefined && Object.keys(node.subgraphs).length > 0;
+}
+
+/**
+ * A node's span and plain time from its kernels' spans: a control-flow node runs its own kernel and
+ * its bodies' (an If its larger branch, a Loop/Scan each body once), and its span also holds the
+ * profiler's events between the body's kernels (profilerEventMs each).
+ */
+export function nodeRunCost(
+  leafSpanMs: LeafSpanMs,
   node: Node,
   graph: Graph,
-  threads: number,
-  o: RunOverhead,
-): NodeCost {
-  const subs = Object.values(node.subgraphs ?? {});
-  if (subs.length === 0) {
-    const ms = model.opLatencyMs(node, graph, proc, { threads });
-    return { spanMs: ms, plainMs: plainKernelMs(ms, o) };
+  o: Pick<RunOverhead, 'spanInflationMs' | 'kernelFloorMs' | 'profilerEventMs'>,
+): NodeRunCost {
+  if (!hasSubgraphs(node)) {
+    const parts = ortKernels(node);
+    if (parts === undefined) {
+      const ms = leafSpanMs(node, graph);
+      return { spanMs: ms, plainMs: plainKernelMs(ms, o), kernels: 1 };
+    }
+    // A node ORT runs as several kernels (an expanded function): each is a kernel of its own.
+    const c: NodeRunCost = { spanMs: 0, plainMs: 0, kernels: parts.length };
+    for (const p of parts) {
+      const ms = leafSpanMs(p, graph);
+      c.spanMs += ms;
+      c.plainMs += plainKernelMs(ms, o);
+    }
+    return c;
   }
   const eventMs = o.profilerEventMs ?? 0;
-  const bodies = subs.map((g) => {
-    let spanMs = eventMs * g.nodes.length;
-    let plainMs = 0;
+  const bodies = Object.values(node.subgraphs ?? {}).map((g) => {
+    const b: NodeRunCost = { spanMs: eventMs * g.nodes.length, plainMs: 0, kernels: 0 };
     for (const n of g.nodes) {
-      const c = nodeCost(model, proc, n, g, threads, o);
-      spanMs += c.spanMs;
-      plainMs += c.plainMs;
+      const c = nodeRunCost(leafSpanMs, n, g, o);
+      b.spanMs += c.spanMs;
+      b.plainMs += c.plainMs;
+      b.kernels += c.kernels;
     }
-    return { spanMs, plainMs };
+    return b;
   });
-  const pick = (k: keyof NodeCost): number =>
+  const pick = (k: keyof NodeRunCost): number =>
     node.op === 'If' ? Math.max(...bodies.map((b) => b[k])) : bodies.reduce((s, b) => s + b[k], 0);
-  const own = model.opLatencyMs({ ...node, subgraphs: undefined }, graph, proc, { threads });
-  return { spanMs: own + pick('spanMs'), plainMs: plainKernelMs(own, o) + pick('plainMs') };
+  const own = leafSpanMs(ownKernel(node), graph);
+  return {
+    spanMs: own + pick('spanMs'),
+    plainMs: plainKernelMs(own, o) + pick('plainMs'),
+    kernels: 1 + pick('kernels'),
+  };
+}
+
+/**
+ * What a node adds to a plain session.run (ms) given its run cost: kernelScale × its plain kernels
+ * + perNodeMs per kernel, plus `sessionShare` of the run's fixed cost (see hostOpMs).
+ */
+export function plainRunMs(c: NodeRunCost, o: RunOverhead, sessionShare: number): number {
+  return (o.kernelScale ?? 1) * c.plainMs + o.perNodeMs * c.kernels + o.fixedMs * sessionShare;
 }
 
 /**
  * Predicted kernel times per node (ms, as the profiler reports them) and a whole plain run (see the
- * header) at `threads` on the device's CPU.
+ * header) at `threads` on the device's CPU, with the given run overheads (the cost model's own
+ * ProcessorCostParams.run aside: a calibration's runOverhead, or a test's).
  */
 export function predictRunMs(
   model: CostModel,
@@ -111,18 +165,71 @@ export function predictRunMs(
   const proc = model.device.processors.find((p) => p.kind === 'cpu');
   if (!proc) throw new Error(`device ${model.device.id} has no CPU processor`);
   const o = runOverhead[String(threads)] ?? { fixedMs: 0, perNodeMs: 0 };
+  const ctx = { threads, profiled: true };
+  const leaf: LeafSpanMs = (n, g) => model.opLatencyMs(n, g, proc, ctx);
   const nodeMs = new Map<string, number>();
   let plainMs = 0;
+  let kernels = 0;
   for (const n of graph.nodes) {
-    const c = nodeCost(model, proc, n, graph, threads, o);
+    const c = nodeRunCost(leaf, n, graph, o);
     nodeMs.set(n.id, c.spanMs);
     plainMs += c.plainMs;
+    kernels += c.kernels;
   }
-  const endToEndMs = Math.max(
-    0.05 * plainMs,
-    (o.kernelScale ?? 1) * plainMs + o.fixedMs + o.perNodeMs * executedNodeCount(graph),
-  );
+  const endToEndMs = Math.max(0.05 * plainMs, plainRunMs({ spanMs: 0, plainMs, kernels }, o, 1));
   return { endToEndMs, nodeMs };
+}
+
+/**
+ * The host cost model's latency of one node (createCostModel's opLatencyMs on a processor with kernel
+ * models or a run model). By default what the node adds to a plain session.run — what `hetero run`
+ * times and planners and the simulator add up along a schedule:
+ *   kernelScale × Σ plainKernelMs(span) + perNodeMs × kernels + fixedMs / (the graph's nodes)
+ * The session's fixed cost is spread evenly over the graph's top-level nodes, so a plan that runs them
+ * all on this processor pays it exactly once, whatever its order (a per-op model sees no partitions;
+ * nodes of one class must cost the same, plan/node-classes.ts). A processor whose incoming dependencies
+ * already carry a session.run's fixed cost (syncInMs: the per-core workers, cost/for-device.ts) pays
+ * none here. With ctx.profiled, the node's span as ORT's profiler reports it (validation's per-op
+ * scoring). Without a run model (older host files) both are the span.
+ */
+export function hostOpMs(
+  cp: CompiledProcessor,
+  node: Node,
+  graph: Graph,
+  ctx: RunContext | undefined,
+  dramGBps: number,
+): number {
+  const o = cp.run;
+  const profiled = ctx?.profiled === true;
+  let c: NodeRunCost;
+  if (!hasSubgraphs(node) && ortKernels(node) === undefined) {
+    // The hot path: one kernel.
+    const span = leafSpanMs(cp, node, graph, ctx, dramGBps);
+    if (o === undefined || profiled) return span;
+    c = { spanMs: span, plainMs: plainKernelMs(span, o), kernels: 1 };
+  } else {
+    const leaf: LeafSpanMs = (n, g) => leafSpanMs(cp, n, g, ctx, dramGBps);
+    c = nodeRunCost(leaf, node, graph, o ?? {});
+    if (o === undefined || profiled) return c.spanMs;
+  }
+  const share =
+    cp.syncInMs === undefined && graph.nodes.length > 0
+      ? (ctx?.split ? ctx.split.fraction : 1) / graph.nodes.length
+      : 0;
+  return plainRunMs(c, o, share);
+}
+
+function leafSpanMs(
+  cp: CompiledProcessor,
+  node: Node,
+  graph: Graph,
+  ctx: RunContext | undefined,
+  dramGBps: number,
+): number {
+  const info = nodeInfo(node, graph);
+  return cp.kernels
+    ? hostKernelMs(cp, info, node, graph, ctx, dramGBps, null)
+    : rooflineMs(info, cp, ctx, dramGBps, null);
 }
 
 /** Bounds of the fitted kernel scale: the profiler inflates kernels, it does not halve or double them. */
@@ -167,6 +274,11 @@ export function fitRunOverhead(profiles: readonly { graph: Graph; profile: Model
     }))
     .filter((p) => p.plainMs > 0 && p.spansMs.every(Number.isFinite));
   if (points.length === 0) return { fixedMs: 0, perNodeMs: 0, kernelScale: 1, profilerEventMs };
+  // A run costs at least its fixed part: the shortest plain run profiled (control flow or not) bounds
+  // it. Big models alone barely tell a fixed 0.1 ms from 0.5 ms; a tiny model does.
+  const maxFixedMs = Math.min(
+    ...profiles.map((m) => estimateOf(m.profile.endToEnd)).filter((ms) => ms > 0 && Number.isFinite(ms)),
+  );
   let best = { err: Infinity, o: { fixedMs: 0, perNodeMs: 0, kernelScale: 1 } as RunOverhead };
   for (const deltaUs of INFLATION_GRID_US) {
     for (const floorUs of FLOOR_GRID_US) {
@@ -175,6 +287,7 @@ export function fitRunOverhead(profiles: readonly { graph: Graph; profile: Model
       const fit = fitScaleAndFixed(
         sums,
         points.map((p) => p.plainMs),
+        maxFixedMs,
       );
       if (fit.err < best.err - 1e-12) {
         best = { err: fit.err, o: { fixedMs: fit.fixedMs, perNodeMs: 0, kernelScale: fit.scale, ...o } };
@@ -185,20 +298,24 @@ export function fitRunOverhead(profiles: readonly { graph: Graph; profile: Model
 }
 
 /**
- * scale ∈ KERNEL_SCALE_RANGE and fixedMs ≥ 0 minimising Σ |scale·x + fixed − y| / y: for each scale on a
- * grid, the best fixed term is the weighted median (weights 1/y) of y − scale·x, clamped at 0.
+ * scale ∈ KERNEL_SCALE_RANGE and 0 ≤ fixedMs ≤ maxFixedMs minimising Σ |scale·x + fixed − y| / y: for each scale on a
+ * grid, the best fixed term is the weighted median (weights 1/y) of y − scale·x, clamped to the bounds.
  */
 function fitScaleAndFixed(
   xs: readonly number[],
   ys: readonly number[],
+  maxFixedMs = Infinity,
 ): { scale: number; fixedMs: number; err: number } {
   let best = { scale: 1, fixedMs: 0, err: Infinity };
   for (let a = KERNEL_SCALE_RANGE[0]; a <= KERNEL_SCALE_RANGE[1] + 1e-9; a += SCALE_STEP) {
-    const c = Math.max(
-      0,
-      weightedMedian(
-        ys.map((y, i) => y - a * xs[i]),
-        ys.map((y) => 1 / y),
+    const c = Math.min(
+      maxFixedMs,
+      Math.max(
+        0,
+        weightedMedian(
+          ys.map((y, i) => y - a * xs[i]),
+          ys.map((y) => 1 / y),
+        ),
       ),
     );
     const err = ys.reduce((s, y, i) => s + Math.abs(a * xs[i] + c - y) / y, 0);

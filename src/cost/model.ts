@@ -13,6 +13,7 @@ import {
   type CompiledProcessor,
 } from './roofline.js';
 import { hostKernelMs } from './host-kernel-model.js';
+import { hostOpMs } from './host-run.js';
 import { syncMs, transferBreakdown, type TransferBreakdown } from './transfer.js';
 import type { CostModel, DeviceCostParams, OpCostBreakdown, RunContext, TransferContext } from './types.js';
 
@@ -104,8 +105,8 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
 
   function opLatencyMs(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number {
     const cp = compiled(proc, ctx);
-    // Host kernel models (host calibration only); every catalog processor takes the roofline.
-    if (cp.kernels) return hostKernelMs(cp, nodeInfo(node, graph), node, graph, ctx, dramGBps, null);
+    // Host kernel and run models (host calibration only); every catalog processor takes the roofline.
+    if (cp.kernels || cp.run) return hostOpMs(cp, node, graph, ctx, dramGBps);
     return rooflineMs(nodeInfo(node, graph), cp, ctx, dramGBps, null);
   }
 
@@ -127,6 +128,15 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
     out.latencyMs = cp.kernels
       ? hostKernelMs(cp, info, node, graph, ctx, dramGBps, out)
       : rooflineMs(info, cp, ctx, dramGBps, out);
+    if ((cp.kernels || cp.run) && Number.isFinite(out.latencyMs) && out.latencyMs > 0) {
+      // The host's latency is the node's share of a plain run (or its span): the terms follow it.
+      const ms = hostOpMs(cp, node, graph, ctx, dramGBps);
+      const f = ms / out.latencyMs;
+      out.dispatchMs *= f;
+      out.computeMs *= f;
+      out.memoryMs *= f;
+      out.latencyMs = ms;
+    }
     if (!Number.isFinite(out.latencyMs)) {
       out.unsupported = unsupportedReason(cp, info.opKey, out.computeDType);
     }

@@ -21,6 +21,7 @@ import {
 } from './defaults.js';
 import type { OpCostBreakdown, ProcessorCostParams, RunContext, TensorLayout } from './types.js';
 import type { HostKernelParams } from './host-kernel-model.js';
+import type { RunOverhead } from './host-run.js';
 
 /**
  * How much of a memory-bound op's time follows the core clock under DVFS. DRAM and the interconnect
@@ -70,6 +71,8 @@ export interface CompiledProcessor {
   readonly support: Map<DType, Map<string, string>>;
   /** Host kernel models (ProcessorCostParams.kernels); absent for every catalog processor. */
   readonly kernels?: HostKernelParams;
+  /** Host plain-run model (ProcessorCostParams.run); absent for every catalog processor. */
+  readonly run?: RunOverhead;
 }
 
 function shareOrDefault(share: number | undefined, fallback: number): number {
@@ -118,6 +121,7 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     bandwidthShare,
     support: new Map(),
     ...(proc.kind === 'cpu' && params.kernels ? { kernels: params.kernels } : {}),
+    ...(proc.kind === 'cpu' && params.run ? { run: params.run } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { Device, Processor } from '../hardware/schema.js';
 import type { DType, Graph, Node, OpCategory, TensorInfo } from '../graph/types.js';
 import type { HostKernelParams } from './host-kernel-model.js';
+import type { RunOverhead } from './host-run.js';
 
 /** Conditions one prediction is made under. */
 export interface RunContext {
@@ -24,6 +25,12 @@ export interface RunContext {
    * weights. Absent = the whole node.
    */
   split?: { axis: 'N' | 'H' | 'W' | 'C' | 'OC'; fraction: number };
+  /**
+   * Host processors with a run model (ProcessorCostParams.run): predict the node as ONNX Runtime's
+   * profiler reports it (its span), not what it adds to a plain session.run (the default, which
+   * planners and the simulator sum). Validation scores spans per op. Ignored elsewhere.
+   */
+  profiled?: boolean;
 }
 
 /** Fitted efficiency of one op category on one processor, as a function of the op's size. */
@@ -108,6 +115,13 @@ export interface ProcessorCostParams {
    * split parts). Missing = roofline only.
    */
   kernels?: HostKernelParams;
+  /**
+   * Host only (set by host calibration): the plain-run model of this thread count (host-run.ts) —
+   * the profiler's per-kernel inflation, the kernel scale and the fixed cost of a session.run. With
+   * it, a node's latency is what it adds to a plain run (host-run.ts hostOpMs), its span only with
+   * RunContext.profiled. Missing = spans.
+   */
+  run?: RunOverhead;
   /**
    * Fixed cost (µs) of a dependency reaching this processor from another CPU processor; replaces the
    * kind table of transfer.ts. Host per-core workers: the measured worker hand-off plus the fixed

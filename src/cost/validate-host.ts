@@ -1,7 +1,7 @@
 // Leave-one-model-out validation of the host cost model (hetero validate --device host): for each model
 // family, calibrate on the other families' profiles, predict the held-out one with the cost model
-// (each node's opLatencyMs, as the profiler reports it, scored per op; a plain run from those kernels,
-// host-run.ts, scored end to end) and compare with what was measured. Nothing of the held-out family
+// (each node's opLatencyMs with RunContext.profiled, as the profiler reports it, scored per op; a plain
+// run from those kernels, host-run.ts, scored end to end — what opLatencyMs sums to by default) and compare with what was measured. Nothing of the held-out family
 // reaches its fold's fit: kernel models, curves and run overhead are all fitted without it. A FLOPs-only
 // baseline (latency = FLOPs / one fitted GFLOPS per thread count, also leave-one-out) is scored beside it.
 import type { Graph } from '../graph/types.js';

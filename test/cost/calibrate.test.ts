@@ -100,7 +100,7 @@ describe('host calibration on two small models', () => {
       const d = data.find((x) => x.profile.threads === t && x.family === 'mobilenetv2');
       const conv = d?.graph.nodes.find((n) => nodeInfo(n, d.graph).fineKey === 'Conv:k1');
       if (!d || !conv || !kernels) throw new Error('no 1×1 conv');
-      expect(model.opLatencyMs(conv, d.graph, proc, { threads: t }) * 1000).toBeCloseTo(
+      expect(model.opLatencyMs(conv, d.graph, proc, { threads: t, profiled: true }) * 1000).toBeCloseTo(
         kernelLatencyUs(kernels, conv, d.graph) ?? NaN,
         9,
       );

@@ -26,12 +26,27 @@ describe('kernel work counters', () => {
     expect(k1.keys).toEqual(['Conv:k1', 'gemm']);
     const c3 = conv(16, 32, 8, 3);
     const k3 = kernelInfo(c3.n, c3.g);
-    // Cin·k² rows of Ho·Wo elements, copied as Cin·k²·Ho row segments.
-    expect(k3.x[F.im2colElems]).toBe(16 * 9 * 64);
-    expect(k3.x[F.segments]).toBe(16 * 9 * 8);
+    // Cin·k² rows of Ho·Wo elements, copied as Cin·k²·Ho row segments where inside the input: of the
+    // 3 × 8 (kernel row, output row) pairs per axis, 2 fall in the padding.
+    expect(k3.x[F.im2colElems]).toBeCloseTo(16 * 22 * 22, 9);
+    expect(k3.x[F.segments]).toBeCloseTo(16 * 3 * 22, 9);
     expect(k3.keys).toEqual(['Conv:k3', 'Conv:dense', 'im2col']);
     // SGEMM M = 32, N = 64 (whole 16-column tiles), K = 144.
     expect(k3.x[F.tileMacs]).toBe(32 * 64 * 144);
+  });
+
+  it('copies only the taps of a tall kernel that land inside a short map', () => {
+    // 5×5 depthwise, pads 2, on a 3 × 12 map: 3 of the 5 kernel rows are inside for every output row,
+    // and 10, 11, 12, 11, 10 output columns for the 5 kernel columns.
+    const { g, n } = oneOp(
+      'Conv',
+      { x: [1, 8, 3, 12] },
+      { w: [8, 1, 5, 5], b: [8] },
+      { pads: [2, 2, 2, 2], group: 8 },
+    );
+    const k = kernelInfo(n, g);
+    expect(k.x[F.im2colElems]).toBeCloseTo(8 * 9 * (10 + 11 + 12 + 11 + 10), 9);
+    expect(k.x[F.segments]).toBeCloseTo(8 * 5 * 9, 9);
   });
 
   it('runs a depthwise conv as one small SGEMM per channel', () => {

@@ -59,4 +59,16 @@ describe('fitRunOverhead', () => {
       expect(predicted / m.profile.endToEnd.estimateMs).toBeCloseTo(1, 2);
     }
   });
+
+  it('never fits a fixed cost above the shortest plain run profiled', () => {
+    // Big models only: their runs 0.4 ms above their kernels say little about a fixed cost, but a
+    // tiny model that ran in 0.15 ms in all bounds it.
+    const big = [40, 60, 80].map((n, i) => {
+      const spans = Array.from({ length: n }, () => 0.3);
+      return profiled(`big${i}`, spans, spans.reduce((a, b) => a + b, 0) + 0.4);
+    });
+    expect(fitRunOverhead(big).fixedMs).toBeGreaterThan(0.3);
+    const tiny = profiled('tiny', [0.05, 0.05], 0.15);
+    expect(fitRunOverhead([...big, tiny]).fixedMs).toBeLessThanOrEqual(0.15);
+  });
 });
