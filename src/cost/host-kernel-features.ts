@@ -17,6 +17,7 @@
 // - everything else streams its elements, in rows where broadcasting or a per-row reduction splits
 //   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768).
 import type { Graph, Node } from '../graph/types.js';
+import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
 import { nodeInfo, type NodeInfo } from './roofline.js';
 
 /** Feature names, in vector order (a fitted model stores its coefficients in this order). */
@@ -356,26 +357,42 @@ function innerRun(s: readonly number[], out: readonly number[]): number {
 const expansions = new WeakMap<Node, readonly Node[] | null>();
 
 /**
- * The kernels ONNX Runtime's CPU provider runs for a node it has no kernel of its own for but expands
- * as an ONNX function, or undefined when the node is one kernel. HardSwish (opset 14) runs as its
- * function body, HardSigmoid(α = 1/6, β = ½) then Mul: the profiles show HardSigmoid_k and Mul_k+1
- * events where the model has a HardSwish, and never a HardSwish kernel. Each part is a node over the
- * HardSwish's own tensors (same shapes), so the kernel models price it as the kernel it is.
+ * The kernels ONNX Runtime's CPU provider runs for one node, or undefined when it is one kernel:
+ * - HardSwish (opset 14) runs as its function body, HardSigmoid(α = 1/6, β = ½) then Mul: the
+ *   profiles show HardSigmoid_k and Mul_k+1 events where the model has a HardSwish, never a
+ *   HardSwish kernel;
+ * - a node carrying a fused activation (graph/fused-activation.ts: the deployed graph plans and the
+ *   executor use) is exported as the node and its Relu/Clip, and ORT runs both (with graph
+ *   optimization disabled, as hetero's sessions run, nothing fuses them back).
+ * Each part is a node over the original's tensors (same shapes), so the kernel models price it as
+ * the kernel it is.
  */
 export function ortKernels(node: Node): readonly Node[] | undefined {
-  if (node.op !== 'HardSwish' || ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx')) return undefined;
   let parts = expansions.get(node);
   if (parts === undefined) {
-    const x = node.inputs[0];
-    const y = node.outputs[0];
-    parts =
-      x === undefined || y === undefined || x === '' || y === ''
-        ? null
-        : [
-            { ...node, id: `${node.id}#hardsigmoid`, op: 'HardSigmoid', attrs: { alpha: 1 / 6, beta: 0.5 } },
-            { ...node, id: `${node.id}#mul`, op: 'Mul', inputs: [x, y], attrs: {} },
-          ];
+    parts = kernelsOf(node) ?? null;
     expansions.set(node, parts);
   }
   return parts ?? undefined;
+}
+
+function kernelsOf(node: Node): Node[] | undefined {
+  const x = node.inputs[0];
+  const y = node.outputs[0];
+  if (x === undefined || y === undefined || x === '' || y === '') return undefined;
+  const act = fusedActivation(node);
+  if (act) {
+    const attrs = { ...node.attrs };
+    delete attrs[FUSED_ACTIVATION_ATTR];
+    delete attrs[FUSED_BOUNDS_ATTR];
+    return [
+      { ...node, id: `${node.id}#base`, attrs },
+      { ...node, id: `${node.id}#${act.op.toLowerCase()}`, op: act.op, inputs: [y], attrs: {} },
+    ];
+  }
+  if (node.op !== 'HardSwish' || ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx')) return undefined;
+  return [
+    { ...node, id: `${node.id}#hardsigmoid`, op: 'HardSigmoid', attrs: { alpha: 1 / 6, beta: 0.5 } },
+    { ...node, id: `${node.id}#mul`, op: 'Mul', inputs: [x, y], attrs: {} },
+  ];
 }

@@ -11,7 +11,8 @@ import { evaluatePlan } from '../../src/plan/evaluate.js';
 import { makePlan } from '../../src/plan/make-plan.js';
 import type { Graph, Node } from '../../src/graph/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
-import { oneOp } from './model-helpers.js';
+import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR } from '../../src/graph/fused-activation.js';
+import { conv, oneOp } from './model-helpers.js';
 
 const HOST: HostMeasurements = {
   cpuModel: 'Test CPU',
@@ -121,6 +122,24 @@ describe('host plans as plain runs', () => {
       plain(span(sig)) + plain(span(mul)) + RUN.fixedMs,
       12,
     );
+  });
+
+  it('prices a node with a fused activation as the node and its Relu/Clip, as the exported model runs', () => {
+    const { device, model } = hostModel(RUN);
+    const cpu = device.processors.find((p) => p.id === 'cpu');
+    if (!cpu) throw new Error('no cpu');
+    const fusedAttrs = {
+      pads: [1, 1, 1, 1],
+      group: 1,
+      [FUSED_ACTIVATION_ATTR]: 'Clip',
+      [FUSED_BOUNDS_ATTR]: [0, 6],
+    };
+    const fused = oneOp('Conv', { x: [1, 16, 28, 28] }, { w: [32, 16, 3, 3], b: [32] }, fusedAttrs);
+    const plain = conv(16, 32, 28);
+    const clip = oneOp('Clip', { x: [1, 32, 28, 28] });
+    const span = (o: { g: Graph; n: Node }): number => model.opLatencyMs(o.n, o.g, cpu, { profiled: true });
+    expect(span(fused)).toBeCloseTo(span(plain) + span(clip), 12);
+    expect(span(fused)).toBeGreaterThan(span(plain));
   });
 
   it('does not charge the session fixed cost on per-core workers (their dependencies carry it)', () => {
