@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../write-atomic.js';
 import { dirname, join } from 'node:path';
+import type { RunOverhead } from '../cost/host-run.js';
 import type { DeviceCostParams } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
 import type { Device, Provenance, Source } from './schema.js';
@@ -36,18 +37,7 @@ export interface HostMeasurements {
  * max(span − spanInflationMs, min(span, kernelFloorMs)) + fixedMs + perNodeMs × nodes. Fields added
  * after a host file was written are absent in it and default to 0 (1 for kernelScale).
  */
-export interface HostRunOverhead {
-  fixedMs: number;
-  perNodeMs: number;
-  /** Multiplies the Σ of kernel predictions (absent = 1). */
-  kernelScale?: number;
-  /** What the profiler adds per kernel event (ms). */
-  profilerEventMs?: number;
-  /** What the profiler adds inside each kernel span (ms). */
-  spanInflationMs?: number;
-  /** Least plain time of a kernel (ms), or its span when shorter. */
-  kernelFloorMs?: number;
-}
+export type HostRunOverhead = RunOverhead;
 
 export interface HostFile {
   format: 'hetero-host/1';

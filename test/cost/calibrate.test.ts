@@ -17,21 +17,11 @@ import type { ProcessorCostParams } from '../../src/cost/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
 import { predictGraphMs, validateHost } from '../../src/cost/validate-host.js';
 import { HeteroError } from '../../src/errors.js';
-import { buildHostDevice, loadHost, saveHostFile, type HostMeasurements } from '../../src/hardware/host.js';
+import { buildHostDevice, loadHost, saveHostFile } from '../../src/hardware/host.js';
 import { profileSuite, type SuiteModel } from '../../src/runtime/profile-suite.js';
+import { CALIBRATION_HOST } from '../test-host.js';
 
-// Fixed host figures (the micro-benchmarks take seconds; their numbers only scale the curves).
-const HOST: HostMeasurements = {
-  cpuModel: 'Test CPU',
-  cores: 2,
-  clockMHz: 0,
-  memoryMB: 1024,
-  matmulGflops: { 1: 90, 2: 180 },
-  addBandwidthGBps: { 1: 25, 2: 30 },
-  cachedAddBandwidthGBps: { 1: 45, 2: 45 },
-  method: 'test fixture',
-  measuredAt: '2026-01-01T00:00:00.000Z',
-};
+const HOST = CALIBRATION_HOST;
 
 const SMALL: SuiteModel[] = [
   { family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [{ name: 'x', dims: [1, 3, 48, 96] }] },

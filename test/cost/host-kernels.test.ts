@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildHostDevice, type HostMeasurements } from '../../src/hardware/host.js';
+import { buildHostDevice } from '../../src/hardware/host.js';
 import { kernelInfo, KERNEL_FEATURES, type KernelInfo } from '../../src/cost/host-kernel-features.js';
 import { fitKernelModels } from '../../src/cost/host-kernel-fit.js';
 import {
@@ -13,6 +13,7 @@ import { createCostModel } from '../../src/cost/model.js';
 import type { ProcessorCostParams } from '../../src/cost/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
 import { conv, oneOp } from './model-helpers.js';
+import { CALIBRATION_HOST } from '../test-host.js';
 
 const F = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<
   (typeof KERNEL_FEATURES)[number],
@@ -191,17 +192,7 @@ describe('kernel model fit', () => {
   });
 });
 
-const HOST: HostMeasurements = {
-  cpuModel: 'Test CPU',
-  cores: 2,
-  clockMHz: 0,
-  memoryMB: 1024,
-  matmulGflops: { 1: 90, 2: 180 },
-  addBandwidthGBps: { 1: 25, 2: 30 },
-  cachedAddBandwidthGBps: { 1: 45, 2: 45 },
-  method: 'test fixture',
-  measuredAt: '2026-01-01T00:00:00.000Z',
-};
+const HOST = CALIBRATION_HOST;
 
 describe('a host cost model with kernel models', () => {
   const { graph } = loadProfileTarget('zoo:mobilenetv2', [{ name: 'input', dims: [1, 3, 96, 96] }]);

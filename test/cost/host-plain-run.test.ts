@@ -6,25 +6,16 @@ import { predictRunMs, type RunOverhead } from '../../src/cost/host-run.js';
 import { withCoreWorkerParams } from '../../src/cost/for-device.js';
 import { createCostModel } from '../../src/cost/model.js';
 import type { DeviceCostParams, ProcessorCostParams } from '../../src/cost/types.js';
-import { buildHostDevice, withCoreWorkers, type HostMeasurements } from '../../src/hardware/host.js';
+import { buildHostDevice, withCoreWorkers } from '../../src/hardware/host.js';
 import { evaluatePlan } from '../../src/plan/evaluate.js';
 import { makePlan } from '../../src/plan/make-plan.js';
 import type { Graph, Node } from '../../src/graph/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR } from '../../src/graph/fused-activation.js';
 import { conv, oneOp } from './model-helpers.js';
+import { CALIBRATION_HOST } from '../test-host.js';
 
-const HOST: HostMeasurements = {
-  cpuModel: 'Test CPU',
-  cores: 2,
-  clockMHz: 0,
-  memoryMB: 1024,
-  matmulGflops: { 1: 90, 2: 180 },
-  addBandwidthGBps: { 1: 25, 2: 30 },
-  cachedAddBandwidthGBps: { 1: 45, 2: 45 },
-  method: 'test fixture',
-  measuredAt: '2026-01-01T00:00:00.000Z',
-};
+const HOST = CALIBRATION_HOST;
 
 const RUN: RunOverhead = {
   fixedMs: 0.25,
