@@ -161,7 +161,10 @@ export function stepsOf(model: SplitModel, proc: string): PartitionStep[] {
       .filter((s) => s.procs.length > 0);
     return {
       id: p.id,
-      preallocate: hasNestedGraphs(model, p) ? [] : p.outputs.flatMap((t) => staticShape(model, t)),
+      // The model's outputs leave the worker: a kept buffer would have to be copied out each time.
+      preallocate: hasNestedGraphs(model, p)
+        ? []
+        : p.outputs.filter((t) => !graphOutputs.has(t)).flatMap((t) => staticShape(model, t)),
       inputs: p.inputs,
       sendTo,
       toMain: p.outputs.filter((t) => graphOutputs.has(t)),

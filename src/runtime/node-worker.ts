@@ -184,13 +184,17 @@ async function infer(m: InferMessage): Promise<void> {
     timings.push({ partition: step.id, startAt, endAt });
     for (const [name, t] of Object.entries(results)) store.set(name, t);
     sendOutputs(step, m.seq);
-    // Copied: their buffers are reused by the next inference.
+    // Moved when nothing here reads it again and ORT allocated it for this run (model outputs are
+    // not preallocated); else copied.
+    const fetches = fetchesOf.get(step.id);
     for (const name of step.toMain) {
       const t = store.get(name);
       if (!t) continue;
-      const w = toWire(t, true);
+      const move = (left.get(name) ?? 0) <= 0 && !fetches?.[name];
+      const w = toWire(t, !move);
       outputs[name] = w;
       transfer.push(w.data);
+      if (move) store.delete(name);
     }
     for (const name of step.inputs) release(name, left, true);
     for (const name of Object.keys(results)) release(name, left, false);
