@@ -1,7 +1,8 @@
 // A processor of the host as a worker thread: its own onnxruntime-node sessions (one per partition
-// it runs) with its own intra-op thread count. An inference runs the worker's partitions in order;
-// a partition waits only for inputs still on their way from peers, which arrive on direct ports
-// (no hop through the main thread), and each output goes straight to the workers that read it.
+// it runs) with its own intra-op thread count. An inference runs, each time, the first of the
+// worker's remaining partitions (in plan order) whose inputs are all here; inputs from peers arrive
+// on direct ports (no hop through the main thread), and each output goes straight to the workers
+// that read it.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type {
