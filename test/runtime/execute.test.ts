@@ -100,7 +100,9 @@ describe('executePlan on onnxruntime-node worker threads', () => {
 describe('scheduling on a worker', () => {
   it('a ready partition does not wait behind an earlier one still waiting for a peer', async () => {
     const g = new GraphBuilder('waits');
-    const x = g.input('x', [1, 1024], { channels: 1024 });
+    // 64 rows through eight 1024×1024 layers: ~0.5 GMAC on cpu1, tens of ms, so cpu0's wait for it
+    // is real even when a loaded machine delays cpu0's start.
+    const x = g.input('x', [64, 1024], { channels: 1024 });
     let h = x;
     for (let i = 0; i < 8; i++) h = g.linear(h, 1024, `slow${i}`);
     const a = g.softmax(h);
@@ -112,7 +114,7 @@ describe('scheduling on a worker', () => {
     try {
       const file = join(dir, 'waits.onnx');
       writeFileSync(file, exportOnnx(graph));
-      const target = loadExecTarget(file, [{ name: 'x', dims: [1, 1024] }]);
+      const target = loadExecTarget(file, [{ name: 'x', dims: [64, 1024] }]);
       const plan = planBy(target.graph, device, (_id, op) => ({
         proc: op === 'Softmax' || op === 'Sigmoid' ? 'cpu0' : 'cpu1',
       }));
