@@ -8,6 +8,7 @@ import { DEFAULT_HOST_FILE, loadHost, withCoreWorkers, type HostFile } from '../
 import type { Device } from '../hardware/schema.js';
 import { loadPhoneCalibration } from './calibrate-published.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
+import { CPU_WAKE_UP_US } from './transfer.js';
 import type { DeviceCostParams } from './types.js';
 
 export interface DeviceWithCost {
@@ -37,16 +38,14 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
   };
 }
 
-/** Hand-off latency assumed when a host file predates its measurement (transfer.ts's cpu→cpu). */
-const DEFAULT_HANDOFF_US = 10;
-
 /**
  * What a dependency between two per-core workers costs (µs): the measured hand-off of a tensor
  * between worker threads, plus the fixed cost of one more session.run — the consumer's work after
  * the dependency is a partition of its own (runtime/partition.ts).
  */
 export function workerSyncUs(host: Pick<HostFile, 'measurements' | 'runOverhead'>): number {
-  const handoffUs = host.measurements.workerHandoff?.latencyUs ?? DEFAULT_HANDOFF_US;
+  // A host file written before the hand-off was measured: the assumed cpu→cpu wake-up.
+  const handoffUs = host.measurements.workerHandoff?.latencyUs ?? CPU_WAKE_UP_US;
   return handoffUs + (host.runOverhead['1']?.fixedMs ?? 0) * 1000;
 }
 

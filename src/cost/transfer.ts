@@ -122,9 +122,12 @@ export function transferBreakdown(
   };
 }
 
+/** cpu→cpu sync (below); also the host workers' hand-off when a host file predates measuring it. */
+export const CPU_WAKE_UP_US = 10;
+
 /**
  * Fixed synchronisation cost (µs) of one dependency from a producer on `from` to a consumer on `to`.
- * - cpu→cpu 10: waking a thread on another cluster (futex wake + scheduler latency), assumption.
+ * - cpu→cpu 10 (CPU_WAKE_UP_US): waking a thread on another cluster (futex wake + scheduler latency), assumption.
  * - cpu→gpu 50: clFlush + command submission to the GPU queue, assumption.
  * - gpu→cpu 300: waiting for the GPU (clFinish / fence + interrupt + CPU wake-up); 0.1–0.5 ms is what
  *   mobile OpenCL pipelines see (Arm's Mali OpenCL guide warns clFinish serialises; CoDL, MobiSys'22,
@@ -134,8 +137,8 @@ export function transferBreakdown(
  *   with performance QoS).
  * - accelerator↔accelerator goes through the CPU: the sum of both legs.
  */
-const SYNC_TO_CPU_US: Record<ProcessorKind, number> = { cpu: 10, gpu: 300, npu: 150, dsp: 150 };
-const SYNC_FROM_CPU_US: Record<ProcessorKind, number> = { cpu: 10, gpu: 50, npu: 150, dsp: 150 };
+const SYNC_TO_CPU_US: Record<ProcessorKind, number> = { cpu: CPU_WAKE_UP_US, gpu: 300, npu: 150, dsp: 150 };
+const SYNC_FROM_CPU_US: Record<ProcessorKind, number> = { cpu: CPU_WAKE_UP_US, gpu: 50, npu: 150, dsp: 150 };
 
 export function syncMs(from: CompiledProcessor, to: CompiledProcessor): number {
   if (from.proc.id === to.proc.id) return 0;

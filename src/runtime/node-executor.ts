@@ -36,11 +36,14 @@ export interface NodeExecutorOptions {
 export class NodeExecutor {
   private readonly model: SplitModel;
   private readonly workers: Map<string, ProcessorWorker>;
+  /** Per processor, the tensors its partitions read that no partition produces (model inputs). */
+  private readonly externalInputs: Map<string, string[]>;
   private seq = 0;
 
   private constructor(model: SplitModel, workers: Map<string, ProcessorWorker>) {
     this.model = model;
     this.workers = workers;
+    this.externalInputs = externalInputsByProc(model);
   }
 
   /** Starts one worker per processor and loads its partitions; on any failure all workers end. */
@@ -103,7 +106,9 @@ export class NodeExecutor {
       try {
         for (const [proc, w] of this.workers) {
           const feeds: Record<string, WireTensor> = {};
-          for (const name of modelInputsOf(this.model, proc, inputs)) feeds[name] = cloneWire(inputs[name]);
+          for (const name of this.externalInputs.get(proc) ?? []) {
+            if (name in inputs) feeds[name] = cloneWire(inputs[name]);
+          }
           w.infer(
             { type: 'infer', seq, feeds },
             Object.values(feeds).map((f) => f.data),
@@ -137,14 +142,15 @@ function peerPorts(procs: readonly string[]): Map<string, Record<string, Message
   return ports;
 }
 
-/** The model inputs `proc`'s partitions read. */
-function modelInputsOf(model: SplitModel, proc: string, inputs: Record<string, WireTensor>): string[] {
-  const names = new Set<string>();
+function externalInputsByProc(model: SplitModel): Map<string, string[]> {
+  const produced = new Set(model.partitions.flatMap((p) => p.outputs));
+  const byProc = new Map<string, Set<string>>();
   for (const p of model.partitions) {
-    if (p.proc !== proc) continue;
-    for (const t of p.inputs) if (t in inputs) names.add(t);
+    const names = byProc.get(p.proc) ?? new Set<string>();
+    for (const t of p.inputs) if (!produced.has(t)) names.add(t);
+    byProc.set(p.proc, names);
   }
-  return [...names];
+  return new Map([...byProc].map(([proc, names]) => [proc, [...names]]));
 }
 
 /** `proc`'s partitions in issue order with where their outputs go. */

@@ -4,6 +4,7 @@
 // fetches), a tensor for a peer is copied into a SharedArrayBuffer the producer keeps (onnxruntime-node
 // refuses shared memory as input or output, so the peer copies it out into a buffer of its own).
 import * as ort from 'onnxruntime-node';
+import { dtypeBytes } from '../graph/types.js';
 import type { OutputShape, PeerMessage } from './node-protocol.js';
 import { typedData, type WireDType } from './wire.js';
 
@@ -19,7 +20,7 @@ export function preallocatedFetches(shapes: readonly OutputShape[]): Record<stri
   const fetches: Record<string, ort.Tensor> = {};
   for (const s of shapes) {
     const elements = s.dims.reduce((a, b) => a * b, 1);
-    const bytes = elements * bytesPerElement(s.dtype);
+    const bytes = elements * dtypeBytes(s.dtype);
     fetches[s.name] = new ort.Tensor(
       s.dtype,
       typedData({ dtype: s.dtype, dims: s.dims, data: new ArrayBuffer(bytes) }),
@@ -27,21 +28,6 @@ export function preallocatedFetches(shapes: readonly OutputShape[]): Record<stri
     );
   }
   return fetches;
-}
-
-function bytesPerElement(dtype: WireDType): number {
-  switch (dtype) {
-    case 'float64':
-    case 'int64':
-      return 8;
-    case 'float32':
-    case 'int32':
-      return 4;
-    case 'float16':
-      return 2;
-    default:
-      return 1;
-  }
 }
 
 /** Producer side: one SharedArrayBuffer per tensor sent, grown when a run's tensor is larger. */
