@@ -18,6 +18,7 @@
 //   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768).
 import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
+import { hostCpuCaches } from '../hardware/cpu-caches.js';
 import { nodeInfo, type NodeInfo } from './roofline.js';
 
 /** Feature names, in vector order (a fitted model stores its coefficients in this order). */
@@ -33,6 +34,8 @@ export const KERNEL_FEATURES = [
   'segments',
   'inElems',
   'outElems',
+  'spillElems',
+  'dramWeights',
 ] as const;
 export type KernelFeature = (typeof KERNEL_FEATURES)[number];
 export const KERNEL_FEATURE_COUNT = KERNEL_FEATURES.length;
@@ -58,6 +61,8 @@ export function classFeatures(cls: KernelClass): readonly KernelFeature[] {
       'packElems',
       'streamElems',
       'outElems',
+      'spillElems',
+      'dramWeights',
     ];
   if (cls === 'im2col' || cls === 'grouped')
     return [
@@ -71,8 +76,10 @@ export function classFeatures(cls: KernelClass): readonly KernelFeature[] {
       'im2colElems',
       'segments',
       'outElems',
+      'spillElems',
+      'dramWeights',
     ];
-  return ['launch', 'coldLaunch', 'inElems', 'outElems', 'segments'];
+  return ['launch', 'coldLaunch', 'inElems', 'outElems', 'segments', 'spillElems'];
 }
 
 /** What the kernel model needs of a node, derived once per (graph, node). */
@@ -92,14 +99,30 @@ const TILE_M = 4;
 const cache = new WeakMap<Graph, WeakMap<Node, KernelInfo>>();
 
 /**
- * Weights that stay in a core's private cache between runs (this host's L2: 1 MiB per core; 0.5–2 MiB
- * on current x86 and Arm cores). Measured here, the same tiny 1×1 conv took 3–4 µs in a model with
+ * Weights that stay in a core's private cache between runs (its L2, hardware/cpu-caches.ts: 1 MiB per
+ * core on the machine this was measured on; 0.5–2 MiB on current x86 and Arm cores). Measured here, the same tiny 1×1 conv took 3–4 µs in a model with
  * 0.5 MB of weights (ppocr-cls), 5–6 µs with 4.7 MB (ppocr-det) and 6–8 µs with 22 MB (MobileNetV3):
  * a kernel finds its weights, code and the runtime's per-node state evicted by everything else the run
  * touched, more so the larger the model. coldLaunch = log2(weights / WARM_FOOTPRINT_BYTES), at least 0,
  * prices that per kernel.
  */
-const WARM_FOOTPRINT_BYTES = 1 << 20;
+const WARM_FOOTPRINT_BYTES = hostCpuCaches().l2Bytes;
+
+/**
+ * Activation elements (float32) that fit in one core's L2 beside each other. A kernel whose input and
+ * output together exceed it streams the excess through the shared L3 (spillElems): measured here, a
+ * 9×9 conv or a BatchNorm on a 1.6 MB map cost 10–20% more per element than on a 0.2 MB one, which
+ * the per-element costs of the models' mostly cache-sized tensors miss.
+ */
+const L2_ELEMS = WARM_FOOTPRINT_BYTES / 4;
+
+/**
+ * A model whose weights exceed the last-level cache reads every weight from DRAM on every run
+ * (dramWeights = the kernel's weight elements): the 75 MB classifier of VGG-16 at 96×96 or BERT's
+ * 9.4 MB projections (340 MB in all) stream at DRAM speed, while a 14 MB MobileNetV2 finds its
+ * weights in L3 from the run before.
+ */
+const LLC_BYTES = hostCpuCaches().llcBytes;
 const footprintCache = new WeakMap<Graph, number>();
 
 /**
@@ -176,6 +199,11 @@ function counters(node: Node, graph: Graph): Float64Array {
     const s = shapeOf(graph, name);
     if (s) f[F.outElems] += product(s);
   }
+  f[F.spillElems] = Math.max(0, f[F.inElems] + f[F.outElems] - L2_ELEMS);
+  const dense =
+    node.op === 'Conv' || node.op === 'ConvTranspose' || node.op === 'MatMul' || node.op === 'Gemm';
+  if (dense && weightFootprintBytes(graph) > LLC_BYTES)
+    f[F.dramWeights] = nodeInfo(node, graph).paramBytes / 4;
   if (node.op === 'Conv' || node.op === 'ConvTranspose') convFeatures(node, graph, f);
   else if (node.op === 'MatMul' || node.op === 'Gemm') gemmFeatures(node, graph, f);
   else f[F.segments] = rowsOf(node, graph);

@@ -18,6 +18,7 @@
 // predicted on its own (a single roofline over a body's summed FLOPs would charge one dispatch for a
 // hundred kernels); their profiled span also holds the profiler's events between those kernels.
 import type { Graph, Node } from '../graph/types.js';
+import { takenBranch } from '../graph/inline-if.js';
 import { ortKernels } from './host-kernel-features.js';
 import { hostKernelMs } from './host-kernel-model.js';
 import { estimateOf, median, type ModelProfile } from './measurements.js';
@@ -43,12 +44,15 @@ export interface RunOverhead {
   kernelFloorMs?: number;
 }
 
-/** Nodes a run executes: nested If branches (the larger) and Loop/Scan bodies (once) count theirs. */
+/**
+ * Nodes a run executes: an If's branch (the one its decided condition takes, else the larger) and
+ * Loop/Scan bodies (once) count theirs.
+ */
 export function executedNodeCount(graph: Graph): number {
   let n = 0;
   for (const node of graph.nodes) {
     n += 1;
-    const subs = Object.values(node.subgraphs ?? {});
+    const subs = bodiesRun(node, graph);
     if (subs.length === 0) continue;
     n +=
       node.op === 'If'
@@ -56,6 +60,15 @@ export function executedNodeCount(graph: Graph): number {
         : subs.reduce((s, g) => s + executedNodeCount(g), 0);
   }
   return n;
+}
+
+/**
+ * The bodies a control-flow node may run: an If whose condition shape inference decided (fixed shapes,
+ * bound inputs such as silero's sample rate) its taken branch only, else all of them.
+ */
+function bodiesRun(node: Node, graph: Graph): Graph[] {
+  const taken = node.op === 'If' ? takenBranch(node, (name) => graph.tensors.get(name)) : undefined;
+  return taken ? [taken] : Object.values(node.subgraphs ?? {});
 }
 
 /** A kernel's plain-run time from its profiled span (see the header). */
@@ -123,7 +136,7 @@ export function nodeRunCost(
     return c;
   }
   const eventMs = o.profilerEventMs ?? 0;
-  const bodies = Object.values(node.subgraphs ?? {}).map((g) => {
+  const bodies = bodiesRun(node, graph).map((g) => {
     const b: NodeRunCost = { spanMs: eventMs * g.nodes.length, plainMs: 0, kernels: 0 };
     for (const n of g.nodes) {
       const c = nodeRunCost(leafSpanMs, n, g, o);

@@ -11,10 +11,10 @@
 import { tensorValue } from './ops/values.js';
 import type { Graph, Node, TensorInfo } from './types.js';
 
-type Lookup = (name: string) => TensorInfo | undefined;
+export type Lookup = (name: string) => TensorInfo | undefined;
 
 /** The branch a decided If takes, or undefined while its condition is unknown. */
-function takenBranch(node: Node, lookup: Lookup): Graph | undefined {
+export function takenBranch(node: Node, lookup: Lookup): Graph | undefined {
   if (node.op !== 'If' || (node.domain && node.domain !== 'ai.onnx')) return undefined;
   // Inferred conditions carry `value`; a constant condition is decoded from its data.
   const cond = node.inputs[0] ? tensorValue(lookup(node.inputs[0])) : undefined;

@@ -6,6 +6,12 @@ import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { BERT_BASE, bert } from '../zoo/index.js';
+import { inceptionV3 } from '../zoo/inception.js';
+import { retinaface } from '../zoo/retinaface.js';
+import { fastStyleTransfer } from '../zoo/style-transfer.js';
+import { vgg16 } from '../zoo/vgg.js';
+import { vitB16 } from '../zoo/vit.js';
+import { yolov2 } from '../zoo/yolo.js';
 import { cachedProfile } from './profile-cache.js';
 import { loadProfileTarget, type ProfileOptions } from './profile.js';
 
@@ -21,12 +27,20 @@ export interface SuiteModel {
 
 const img = (name: string, h: number, w = h): InputShapeSpec[] => [{ name, dims: [1, 3, h, w] }];
 /** BERT's sequence length is a build parameter (position embeddings are sized by it). */
-const bertAt = (seqLen: number): SuiteModel => ({
-  family: 'bert-base',
-  spec: 'zoo:bert-base',
-  inputs: [],
-  build: () => inferShapes(bert({ ...BERT_BASE, seqLen }), {}).graph,
-});
+const bertAt = (seqLen: number): SuiteModel => built('bert-base', () => bert({ ...BERT_BASE, seqLen }));
+
+/** A zoo model built at a size (ViT's position embeddings, for one, are sized by its input). */
+function built(family: string, build: () => Graph): SuiteModel {
+  return { family, spec: `zoo:${family}`, inputs: [], build: () => inferShapes(build(), {}).graph };
+}
+
+/** The same zoo family built at two sizes. */
+const builtPair = (
+  family: string,
+  build: (size: number) => Graph,
+  a: number,
+  b: number,
+): [SuiteModel, SuiteModel] => [built(family, () => build(a)), built(family, () => build(b))];
 
 /** Two sizes per family; calibrate uses the first, validate both. */
 const SUITE: readonly [SuiteModel, SuiteModel][] = [
@@ -58,6 +72,17 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
   pair('resnet50', 'zoo:resnet50', img('input', 160), img('input', 128)),
   pair('posenet', 'zoo:posenet', img('input', 257), img('input', 193)),
   [bertAt(32), bertAt(16)],
+  // Families that each share kernels with one above, so that leave-one-out still finds their regime in
+  // the others: ViT's LayerNorm/GELU/attention (BERT), InceptionV3's 1×7/7×1 and pooled branches,
+  // YOLOv2's and VGG-16's wide 3×3 convs on large maps, RetinaFace's FPN upsampling (ppocr-det's
+  // Resize) on a ResNet-50 body, the style-transfer net's instance norm and transposed convs. Sizes
+  // keep each run within ~0.1 s at one thread.
+  builtPair('vit-b16', vitB16, 112, 96),
+  builtPair('inceptionv3', inceptionV3, 160, 128),
+  builtPair('yolov2', (s) => yolov2({ inputSizePx: s }), 160, 128),
+  builtPair('retinaface', retinaface, 192, 160),
+  builtPair('fast-style-transfer', (s) => fastStyleTransfer(s, s), 128, 96),
+  builtPair('vgg16', vgg16, 96, 64),
 ];
 
 function pair(

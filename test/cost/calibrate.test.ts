@@ -178,9 +178,9 @@ describe('control flow', () => {
   const model = createCostModel(device, { device: 'host', processors: { cpu: params }, fittedFrom: 'test' });
   const ifNode = graph.nodes.find((n) => n.op === 'If');
 
-  it('prices an If as its larger branch, kernel by kernel, plus the profiler per nested event', () => {
+  it('prices an If as its taken branch, kernel by kernel, plus the profiler per nested event', () => {
     if (!ifNode) throw new Error('silero-vad has no If');
-    const branchNodes = Math.max(...Object.values(ifNode.subgraphs ?? {}).map((g) => g.nodes.length));
+    const branchNodes = Math.min(...Object.values(ifNode.subgraphs ?? {}).map((g) => g.nodes.length));
     const quiet = predictRunMs(model, { 1: { fixedMs: 0, perNodeMs: 0 } }, graph, 1);
     // At least one dispatch per nested kernel (a single roofline would charge one).
     expect(quiet.nodeMs.get(ifNode.id)).toBeGreaterThan((branchNodes * 2) / 1000);
@@ -198,6 +198,29 @@ describe('control flow', () => {
     );
     // A plain run does not pay the profiler: the nested events' cost comes out again.
     expect(profiled.endToEndMs).toBeCloseTo(quiet.endToEndMs, 9);
+  });
+
+  it('prices only the branch a decided condition takes, the larger one when undecided', () => {
+    if (!ifNode?.subgraphs) throw new Error('silero-vad has no If');
+    // sr = 16000 takes then_branch: an else_branch ten times its size must not change the price.
+    const { then_branch: taken, else_branch: other } = ifNode.subgraphs;
+    const heavy = { ...other, nodes: Array.from({ length: 10 }, () => other.nodes).flat() };
+    const withHeavyElse = (g: typeof graph, decided: boolean): typeof graph => ({
+      ...g,
+      nodes: g.nodes.map((n) =>
+        n === ifNode ? { ...n, subgraphs: { then_branch: taken, else_branch: heavy } } : n,
+      ),
+      tensors: decided
+        ? g.tensors
+        : new Map(
+            [...g.tensors].map(([k, t]) => [k, k === ifNode.inputs[0] ? { ...t, value: undefined } : t]),
+          ),
+    });
+    const cost = (g: typeof graph): number =>
+      predictRunMs(model, { 1: { fixedMs: 0, perNodeMs: 0 } }, g, 1).endToEndMs;
+    expect(cost(withHeavyElse(graph, true))).toBeCloseTo(cost(graph), 9);
+    expect(cost(withHeavyElse(graph, false))).toBeGreaterThan(2 * cost(graph));
+    expect(executedNodeCount(withHeavyElse(graph, true))).toBe(executedNodeCount(graph));
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hostCpuCaches } from '../../src/hardware/cpu-caches.js';
 import { buildHostDevice } from '../../src/hardware/host.js';
 import { kernelInfo, KERNEL_FEATURES, type KernelInfo } from '../../src/cost/host-kernel-features.js';
 import { fitKernelModels } from '../../src/cost/host-kernel-fit.js';
@@ -82,8 +83,31 @@ describe('kernel work counters', () => {
   it('prices a kernel of a model whose weights overflow the warm footprint as colder', () => {
     const small = conv(16, 16, 8, 1); // 1 KB of weights
     expect(kernelInfo(small.n, small.g).x[F.coldLaunch]).toBe(0);
-    const big = conv(1024, 1024, 8, 3); // 36 MiB of weights: 2^5.2 × 1 MiB
-    expect(kernelInfo(big.n, big.g).x[F.coldLaunch]).toBeCloseTo(Math.log2(36), 1);
+    const big = conv(1024, 1024, 8, 3); // 36 MiB of weights
+    const warmMiB = hostCpuCaches().l2Bytes / 2 ** 20;
+    expect(kernelInfo(big.n, big.g).x[F.coldLaunch]).toBeCloseTo(Math.log2(Math.max(1, 36 / warmMiB)), 1);
+  });
+
+  it('counts the activations beyond one core’s L2 a kernel streams through L3', () => {
+    const l2Elems = hostCpuCaches().l2Bytes / 4;
+    const fits = oneOp('Relu', { x: [1, 1, 1, Math.floor(l2Elems / 4)] });
+    expect(kernelInfo(fits.n, fits.g).x[F.spillElems]).toBe(0);
+    // Input and output of l2Elems each: one L2's worth spills.
+    const spills = oneOp('Relu', { x: [1, 1, 1, l2Elems] });
+    expect(kernelInfo(spills.n, spills.g).x[F.spillElems]).toBe(l2Elems);
+  });
+
+  it('reads a dense kernel’s weights from DRAM only when the model’s weights overflow the last-level cache', () => {
+    const llcBytes = hostCpuCaches().llcBytes;
+    const small = conv(64, 64, 8, 3);
+    expect(kernelInfo(small.n, small.g).x[F.dramWeights]).toBe(0);
+    // A square 1×1 conv with twice the LLC in weights.
+    const c = Math.ceil(Math.sqrt((2 * llcBytes) / 4));
+    const big = conv(c, c, 2, 1);
+    expect(kernelInfo(big.n, big.g).x[F.dramWeights]).toBe(c * c + c);
+    // An element-wise op of that model is not a weight reader.
+    const relu = oneOp('Relu', { x: [1, 4, 8, 8] });
+    expect(kernelInfo(relu.n, relu.g).x[F.dramWeights]).toBe(0);
   });
 });
 
