@@ -110,7 +110,8 @@ function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string
   for (const t of Object.keys(m.matmulGflops)) {
     const n = Number(t);
     lines.push(
-      `  ${t} thread(s): MatMul ${m.matmulGflops[n].toFixed(1)} GFLOPS, DRAM Add ${m.addBandwidthGBps[n].toFixed(1)} GB/s, in-cache Add ${m.cachedAddBandwidthGBps[n].toFixed(1)} GB/s`,
+      `  ${t} thread(s): MatMul ${m.matmulGflops[n].toFixed(1)} GFLOPS, DRAM Add ${m.addBandwidthGBps[n].toFixed(1)} GB/s, in-cache Add ${m.cachedAddBandwidthGBps[n].toFixed(1)} GB/s` +
+        (m.sessionRunUs?.[n] !== undefined ? `, session.run ${m.sessionRunUs[n].toFixed(1)} µs` : ''),
     );
   }
   lines.push(
@@ -150,7 +151,9 @@ function kernelSummary(p: ProcessorCostParams): string {
   const models = Object.entries(p.kernels?.models ?? {});
   if (models.length === 0) return 'none (roofline only)';
   const split = models.filter(([, m]) => !('coef' in m.tree)).length;
-  return `${models.length} keys (${split} split on size): ${models.map(([k]) => k).join(', ')}`;
+  const wake = p.kernels?.serialWakeUs;
+  const bound = wake !== undefined ? `; at most one thread's time + ${wake.toFixed(1)} µs` : '';
+  return `${models.length} keys (${split} split on size)${bound}: ${models.map(([k]) => k).join(', ')}`;
 }
 
 function curvesOf(p: ProcessorCostParams): [string, { points: [number, number][] }][] {

@@ -29,6 +29,7 @@ import { graphFingerprint } from '../graph/fingerprint.js';
 import { kernelInfo, type KernelInfo } from './host-kernel-features.js';
 import { fitRunOverhead, type RunOverhead } from './host-run.js';
 import { fitKernelModels, type KernelFitOptions } from './host-kernel-fit.js';
+import { kernelModelUs } from './host-kernel-model.js';
 import { nodeInfo, peakGflops } from './roofline.js';
 import type { DeviceCostParams, EfficiencyCurve, ProcessorCostParams } from './types.js';
 
@@ -107,7 +108,10 @@ export function calibrateHost(
   const device = buildHostDevice(peaked, effectiveBandwidthGBps);
 
   const runOverhead: Record<string, RunOverhead> = {};
-  for (const [t, models] of byThreads) runOverhead[String(t)] = fitRunOverhead(models);
+  for (const [t, models] of byThreads) {
+    const sessionUs = measurements.sessionRunUs?.[t];
+    runOverhead[String(t)] = fitRunOverhead(models, sessionUs === undefined ? undefined : sessionUs / 1000);
+  }
   const processors: Record<string, ProcessorCostParams> = {};
   for (const [t, samples] of samplesByThreads) {
     const peak = peakGflops(proc, 'float32') * (Math.min(t, proc.cores ?? 1) / (proc.cores ?? 1));
@@ -121,6 +125,7 @@ export function calibrateHost(
       run: runOverhead[String(t)],
     };
   }
+  fitSerialBounds(processors, proc.id, samplesByThreads);
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
   const maxThreads = Math.max(...byThreads.keys());
   processors[proc.id] = processors[`${proc.id}@${maxThreads}`];
@@ -137,6 +142,40 @@ export function calibrateHost(
     effectiveBandwidthGBps,
     fittedOn: [...new Set(data.map((d) => d.family))],
   };
+}
+
+/** Wake-up bounds tried (µs): 0 up to a few pool wake-ups. */
+const WAKE_GRID_US = Array.from({ length: 61 }, (_, i) => i * 0.5);
+
+/**
+ * Each multi-thread entry's serialWakeUs (HostKernelParams): the bound that fits its own kernels best
+ * (least summed relative error of min(own model, one-thread model + bound)); none where no bound
+ * helps (the grid's best is its top).
+ */
+function fitSerialBounds(
+  processors: Record<string, ProcessorCostParams>,
+  procId: string,
+  samplesByThreads: ReadonlyMap<number, readonly Sample[]>,
+): void {
+  const serial = processors[`${procId}@1`]?.kernels;
+  if (!serial) return;
+  for (const [t, samples] of samplesByThreads) {
+    const kernels = processors[`${procId}@${t}`]?.kernels;
+    if (t <= 1 || !kernels) continue;
+    const pairs: [number, number, number][] = [];
+    for (const s of samples) {
+      if (!s.kernel) continue;
+      const own = kernelModelUs(kernels, s.kernel);
+      const one = kernelModelUs(serial, s.kernel);
+      if (own !== undefined && one !== undefined && s.us > 0) pairs.push([own, one, s.us]);
+    }
+    let best = { err: pairs.reduce((e, [own, , us]) => e + Math.abs(own / us - 1), 0), wakeUs: Infinity };
+    for (const w of WAKE_GRID_US) {
+      const err = pairs.reduce((e, [own, one, us]) => e + Math.abs(Math.min(own, one + w) / us - 1), 0);
+      if (err < best.err) best = { err, wakeUs: w };
+    }
+    if (Number.isFinite(best.wakeUs)) kernels.serialWakeUs = best.wakeUs;
+  }
 }
 
 export function hostCpu(device: Device): Processor {

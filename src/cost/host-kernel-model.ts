@@ -30,6 +30,14 @@ export interface HostKernelParams {
   /** Counter names the coefficients follow (a model fitted with other counters is not used). */
   features: readonly string[];
   models: Record<string, KernelKeyModel>;
+  /**
+   * At two threads or more: a kernel costs at most the one-thread entry's prediction plus this (µs).
+   * MLAS and ORT split a kernel only where the work pays for waking a pool thread, so a small
+   * kernel runs about as on one thread, plus the wake-up where it is split; a key fitted on larger
+   * kernels (silero's 1-D convs fall back to a class fitted on 2-D ones) would otherwise charge a
+   * small one the parallel regime's fixed cost. Fitted per entry (calibrate-host.ts); absent = no bound.
+   */
+  serialWakeUs?: number;
 }
 
 /** A profiled kernel. */
@@ -97,11 +105,27 @@ function resolve(c: Compiled, k: KernelInfo): readonly number[] | null {
   return leaf;
 }
 
-/** Predicted kernel time (µs) of a node, or undefined when no fitted model applies. */
-export function kernelLatencyUs(params: HostKernelParams, node: Node, graph: Graph): number | undefined {
+/**
+ * Predicted kernel time (µs) of a node, or undefined when no fitted model applies; bounded by the
+ * one-thread entry `serial` plus params.serialWakeUs where both are given.
+ */
+export function kernelLatencyUs(
+  params: HostKernelParams,
+  node: Node,
+  graph: Graph,
+  serial?: HostKernelParams,
+): number | undefined {
+  const k = kernelInfo(node, graph);
+  const us = kernelModelUs(params, k);
+  if (us === undefined || serial === undefined || params.serialWakeUs === undefined) return us;
+  const serialUs = kernelModelUs(serial, k);
+  return serialUs === undefined ? us : Math.min(us, serialUs + params.serialWakeUs);
+}
+
+/** What `params`' own models predict (µs) for a kernel's counters, unbounded; undefined when none applies. */
+export function kernelModelUs(params: HostKernelParams, k: KernelInfo): number | undefined {
   const c = compile(params);
   if (!c.valid) return undefined;
-  const k = kernelInfo(node, graph);
   const coef = resolve(c, k);
   if (!coef) return undefined;
   const us = predictLeaf(coef, k.x);
@@ -128,7 +152,7 @@ export function hostKernelMs(
 ): number {
   const roofMs = rooflineMs(info, cp, ctx, dramGBps, out);
   if (!cp.kernels || !Number.isFinite(roofMs) || !(roofMs > 0)) return roofMs;
-  const us = kernelLatencyUs(cp.kernels, node, graph);
+  const us = kernelLatencyUs(cp.kernels, node, graph, cp.serialKernels);
   if (us === undefined) return roofMs;
   let ms = us / 1000;
   const plain =

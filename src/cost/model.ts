@@ -15,7 +15,14 @@ import {
 import { hostKernelMs } from './host-kernel-model.js';
 import { hostOpMs } from './host-run.js';
 import { syncMs, transferBreakdown, type TransferBreakdown } from './transfer.js';
-import type { CostModel, DeviceCostParams, OpCostBreakdown, RunContext, TransferContext } from './types.js';
+import type {
+  CostModel,
+  DeviceCostParams,
+  OpCostBreakdown,
+  ProcessorCostParams,
+  RunContext,
+  TransferContext,
+} from './types.js';
 
 /** The entry for one thread count (0 = no thread key) and its dtype-keyed variants. */
 interface ThreadEntry {
@@ -69,7 +76,7 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
         (k) => k.startsWith(dtypeKey) || (k.startsWith(threadKey) && k.includes(':')),
       );
       e = {
-        base: compileProcessor(proc, p),
+        base: compileHost(proc, p),
         keyed: dtypeKeyed || (proc.kind === 'cpu' && keys.some((k) => k.startsWith(threadKey))),
         dtypeKeyed,
         byThreads: new Map(),
@@ -87,7 +94,7 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
     let t = e.byThreads.get(threads);
     if (t === undefined) {
       const p = threads > 0 ? params.processors[`${proc.id}@${threads}`] : undefined;
-      t = { cp: p ? compileProcessor(proc, p) : e.base, byDType: new Map() };
+      t = { cp: p ? compileHost(proc, p) : e.base, byDType: new Map() };
       e.byThreads.set(threads, t);
     }
     if (!e.dtypeKeyed) return t.cp;
@@ -101,6 +108,14 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
       t.byDType.set(dtype, c);
     }
     return c;
+  }
+
+  /** compileProcessor, with a host entry's kernels linked to the one-thread entry that bounds them. */
+  function compileHost(proc: Processor, p: ProcessorCostParams): CompiledProcessor {
+    const cp = compileProcessor(proc, p);
+    const serial =
+      p.kernels?.serialWakeUs !== undefined ? params?.processors[`${proc.id}@1`]?.kernels : undefined;
+    return serial && serial !== p.kernels ? { ...cp, serialKernels: serial } : cp;
   }
 
   function opLatencyMs(node: Node, graph: Graph, proc: Processor, ctx?: RunContext): number {

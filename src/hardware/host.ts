@@ -27,6 +27,12 @@ export interface HostMeasurements {
    * files written before it was measured): latency (µs) and extra µs per MiB moved.
    */
   workerHandoff?: { latencyUs: number; usPerMiB: number };
+  /**
+   * What one session.run of a one-kernel model costs from JavaScript (µs) per thread count: the
+   * binding, the feeds and fetches, the executor's bookkeeping: a run's fixed cost (cost/host-run.ts).
+   * Absent in host files written before it was measured.
+   */
+  sessionRunUs?: Record<number, number>;
   /** How each number was obtained, for the device's sources. */
   method: string;
   measuredAt: string;

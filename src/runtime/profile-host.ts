@@ -6,6 +6,7 @@ import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import { GraphBuilder } from '../zoo/builder.js';
+import { estimateOf } from '../cost/measurements.js';
 import { measureHandoff } from './profile-handoff.js';
 import { quietProfile } from './profile-cache.js';
 import { profileModel } from './profile.js';
@@ -23,6 +24,24 @@ function matmulGraph(n: number): Graph {
   b.output(b.matmul(x, y, n));
   return inferShapes(b.build(), {}).graph;
 }
+
+/** A one-kernel model on a handful of floats: what a session.run costs besides its kernels. */
+function tinyGraph(): Graph {
+  const b = new GraphBuilder('host-tiny');
+  b.output(b.relu(b.input('x', [1, 16])));
+  return inferShapes(b.build(), {}).graph;
+}
+
+/** p20 of plain session.run wall times (µs) of the one-kernel model. */
+async function sessionRunUs(threads: number, quiet: boolean): Promise<number> {
+  const opts = { threads, runs: SESSION_RUNS, warmup: 20 };
+  const target = { graph: tinyGraph() };
+  const p = quiet ? await quietProfile(target, opts) : await profileModel(target, opts);
+  return estimateOf(p.endToEnd) * 1000;
+}
+
+/** Runs timed for the session cost: each takes ~10 µs, so hundreds cost milliseconds. */
+const SESSION_RUNS = 200;
 
 function addGraph(elements: number): Graph {
   const b = new GraphBuilder('host-add');
@@ -53,7 +72,9 @@ export async function measureHost(
   const matmulGflops: Record<number, number> = {};
   const addBandwidthGBps: Record<number, number> = {};
   const cachedAddBandwidthGBps: Record<number, number> = {};
+  const sessionRun: Record<number, number> = {};
   for (const t of threadCounts) {
+    sessionRun[t] = await sessionRunUs(t, quiet);
     matmulGflops[t] = (2 * MATMUL_N ** 3) / (await kernelMs(matmul, t, runs, quiet)) / 1e6;
     addBandwidthGBps[t] = (3 * 4 * ADD_ELEMENTS) / (await kernelMs(add, t, runs, quiet)) / 1e6;
     cachedAddBandwidthGBps[t] =
@@ -68,12 +89,14 @@ export async function measureHost(
     addBandwidthGBps,
     cachedAddBandwidthGBps,
     workerHandoff: await measureHandoff(),
+    sessionRunUs: sessionRun,
     method:
       `onnxruntime-node CPU EP, profiler kernel time, best of ${runs} runs on a quiet machine: ` +
       `MatMul ${MATMUL_N}×${MATMUL_N}×${MATMUL_N} float32 (2·N³ FLOPs) for peak compute; ` +
       `Add of two ${ADD_ELEMENTS / 2 ** 20}M-element float32 vectors (3 × 64 MB moved) for DRAM bandwidth, ` +
       `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth; ` +
-      `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message)`,
+      `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
+      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats`,
     measuredAt: new Date().toISOString(),
   };
 }

@@ -8,6 +8,7 @@ import {
   leafOf,
   predictLeaf,
   type HostKernelParams,
+  type KernelTree,
 } from '../../src/cost/host-kernel-model.js';
 import { nnls } from '../../src/cost/host-nnls.js';
 import { createCostModel } from '../../src/cost/model.js';
@@ -110,6 +111,12 @@ describe('kernel work counters', () => {
     expect(kernelInfo(relu.n, relu.g).x[F.dramWeights]).toBe(0);
   });
 });
+
+/** The tree with `us` added to every leaf's launch cost. */
+function shifted(tree: KernelTree, us: number): KernelTree {
+  if ('coef' in tree) return { coef: tree.coef.map((c, i) => (i === F.launch ? c + us : c)) };
+  return { ...tree, below: shifted(tree.below, us), above: shifted(tree.above, us) };
+}
 
 describe('nnls', () => {
   it('solves an unconstrained-feasible system exactly and clamps a negative coefficient to 0', () => {
@@ -280,6 +287,32 @@ describe('a host cost model with kernel models', () => {
     const breakdown = model.opBreakdown(n, graph, proc, { threads: 2 });
     expect(breakdown.latencyMs).toBeCloseTo(base, 12);
     expect(breakdown.dispatchMs + Math.max(breakdown.computeMs, breakdown.memoryMs)).toBeCloseTo(base, 12);
+  });
+
+  it('bounds a multi-thread kernel by the one-thread kernel plus the pool wake-up', () => {
+    // A two-thread entry that charges every kernel 100 µs more than the one-thread entry.
+    const slow: HostKernelParams = {
+      ...kernels,
+      models: Object.fromEntries(
+        Object.entries(kernels.models).map(([key, m]) => [key, { ...m, tree: shifted(m.tree, 100) }]),
+      ),
+    };
+    const at = (two: HostKernelParams) =>
+      createCostModel(device, {
+        device: 'host',
+        processors: { 'cpu@1': { ...roofline, kernels }, 'cpu@2': { ...roofline, kernels: two } },
+        fittedFrom: 'test',
+      });
+    const n = convs.find((c) => kernelLatencyUs(kernels, c, graph) !== undefined);
+    if (!n) throw new Error('no covered conv');
+    const oneUs = 1000 * at(slow).opLatencyMs(n, graph, proc, { threads: 1 });
+    // Unbounded, the two-thread entry's own model; bounded, at most one thread's time + 7 µs.
+    expect(1000 * at(slow).opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs + 100, 6);
+    const bounded = at({ ...slow, serialWakeUs: 7 });
+    expect(1000 * bounded.opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs + 7, 6);
+    // A bound above the entry's own prediction changes nothing.
+    const loose = at({ ...slow, serialWakeUs: 500 });
+    expect(1000 * loose.opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs + 100, 6);
   });
 
   it('ignores kernel models fitted with other counters', () => {

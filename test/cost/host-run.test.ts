@@ -71,4 +71,24 @@ describe('fitRunOverhead', () => {
     const tiny = profiled('tiny', [0.05, 0.05], 0.15);
     expect(fitRunOverhead([...big, tiny]).fixedMs).toBeLessThanOrEqual(0.15);
   });
+
+  it('takes a measured session.run cost as the fixed part, and fits the kernels around it', () => {
+    const truth = { spanInflationMs: 0.002, kernelFloorMs: 0 };
+    const fixedMs = 0.012;
+    const models = [
+      Array.from({ length: 200 }, () => 0.004),
+      Array.from({ length: 60 }, () => 0.5),
+      Array.from({ length: 150 }, (_, i) => (i % 2 ? 0.08 : 0.006)),
+    ].map((spans, i) =>
+      profiled(`m${i}`, spans, spans.reduce((s, x) => s + plainKernelMs(x, truth), 0) + fixedMs),
+    );
+    // Free, the fit may trade the fixed part against the kernels; measured, it is what was measured.
+    const o = fitRunOverhead(models, fixedMs);
+    expect(o.fixedMs).toBe(fixedMs);
+    expect(o.spanInflationMs).toBeCloseTo(0.002, 6);
+    // A measurement above the shortest run cannot be a fixed part of it.
+    expect(fitRunOverhead(models, 10).fixedMs).toBeLessThanOrEqual(
+      Math.min(...models.map((m) => m.profile.endToEnd.estimateMs)),
+    );
+  });
 });
