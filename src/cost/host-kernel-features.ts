@@ -103,10 +103,15 @@ const cache = new WeakMap<Graph, WeakMap<Node, KernelInfo>>();
  * core on the machine this was measured on; 0.5–2 MiB on current x86 and Arm cores). Measured here, the same tiny 1×1 conv took 3–4 µs in a model with
  * 0.5 MB of weights (ppocr-cls), 5–6 µs with 4.7 MB (ppocr-det) and 6–8 µs with 22 MB (MobileNetV3):
  * a kernel finds its weights, code and the runtime's per-node state evicted by everything else the run
- * touched, more so the larger the model. coldLaunch = log2(weights / WARM_FOOTPRINT_BYTES), at least 0,
- * prices that per kernel.
+ * touched, more so the larger the model. coldLaunch = log2(weights / WARM_FOOTPRINT_BYTES) prices that per
+ * kernel.
  */
 const WARM_FOOTPRINT_BYTES = hostCpuCaches().l2Bytes;
+/**
+ * Below the L2, a smaller footprint is warmer still (coldLaunch goes negative: ppocr-cls's 0.5 MB of
+ * weights leave room in L2 for its activations and the runtime's state), down to 1/64 of it.
+ */
+const WARMEST_SHARE = 1 / 64;
 
 /**
  * Activation elements (float32) that fit in one core's L2 beside each other. A kernel whose input and
@@ -188,7 +193,7 @@ export function kernelClass(info: Pick<NodeInfo, 'op' | 'fineKey' | 'familyKey' 
 function counters(node: Node, graph: Graph): Float64Array {
   const f = new Float64Array(KERNEL_FEATURE_COUNT);
   f[F.launch] = 1;
-  f[F.coldLaunch] = Math.log2(Math.max(1, weightFootprintBytes(graph) / WARM_FOOTPRINT_BYTES));
+  f[F.coldLaunch] = Math.log2(Math.max(WARMEST_SHARE, weightFootprintBytes(graph) / WARM_FOOTPRINT_BYTES));
   f[F.calls] = 1;
   // Activations only: constants (weights, a scalar or a bias row) are not what the loops stream over.
   for (const name of node.inputs) {
