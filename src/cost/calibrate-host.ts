@@ -109,8 +109,11 @@ export function calibrateHost(
 
   const runOverhead: Record<string, RunOverhead> = {};
   for (const [t, models] of byThreads) {
-    const sessionUs = measurements.sessionRunUs?.[t];
-    runOverhead[String(t)] = fitRunOverhead(models, sessionUs === undefined ? undefined : sessionUs / 1000);
+    const ms = (us: number | undefined): number | undefined => (us === undefined ? undefined : us / 1000);
+    runOverhead[String(t)] = fitRunOverhead(models, {
+      sessionRunMs: ms(measurements.sessionRunUs?.[t]),
+      trivialKernelMs: ms(measurements.trivialKernelUs?.[t]),
+    });
   }
   const processors: Record<string, ProcessorCostParams> = {};
   for (const [t, samples] of samplesByThreads) {

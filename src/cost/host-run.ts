@@ -267,8 +267,9 @@ interface RunPoint {
  */
 export function fitRunOverhead(
   profiles: readonly { graph: Graph; profile: ModelProfile }[],
-  sessionRunMs?: number,
+  measured: { sessionRunMs?: number; trivialKernelMs?: number } = {},
 ): RunOverhead {
+  const { sessionRunMs, trivialKernelMs } = measured;
   const events = median(
     profiles
       .map(
@@ -297,12 +298,18 @@ export function fitRunOverhead(
   const shortestMs = Math.min(
     ...profiles.map((m) => estimateOf(m.profile.endToEnd)).filter((ms) => ms > 0 && Number.isFinite(ms)),
   );
-  const measured = sessionRunMs !== undefined && sessionRunMs > 0 && Number.isFinite(sessionRunMs);
-  const maxFixedMs = measured ? Math.min(shortestMs, sessionRunMs) : shortestMs;
-  const minFixedMs = measured ? maxFixedMs : 0;
+  const fixedKnown = sessionRunMs !== undefined && sessionRunMs > 0 && Number.isFinite(sessionRunMs);
+  const maxFixedMs = fixedKnown ? Math.min(shortestMs, sessionRunMs) : shortestMs;
+  const minFixedMs = fixedKnown ? maxFixedMs : 0;
+  // Likewise the least a kernel costs in a plain run, where a chain of trivial kernels measured it:
+  // fitted, the floor took 1–2 µs, against 0.4 µs measured, and silero's hundred tiny kernels with it.
+  const floorGridUs =
+    trivialKernelMs !== undefined && trivialKernelMs >= 0 && Number.isFinite(trivialKernelMs)
+      ? [trivialKernelMs * 1000]
+      : FLOOR_GRID_US;
   let best = { err: Infinity, o: { fixedMs: 0, perNodeMs: 0, kernelScale: 1 } as RunOverhead };
   for (const deltaUs of INFLATION_GRID_US) {
-    for (const floorUs of FLOOR_GRID_US) {
+    for (const floorUs of floorGridUs) {
       const o = { spanInflationMs: deltaUs / 1000, kernelFloorMs: floorUs / 1000 };
       const sums = points.map((p) => p.spansMs.reduce((s, x) => s + plainKernelMs(x, o), 0));
       const fit = fitScaleAndFixed(

@@ -33,6 +33,11 @@ export interface HostMeasurements {
    * Absent in host files written before it was measured.
    */
   sessionRunUs?: Record<number, number>;
+  /**
+   * What each further kernel that does next to nothing adds to a plain session.run (µs) per thread
+   * count: the least a kernel costs outside the profiler (cost/host-run.ts kernelFloorMs).
+   */
+  trivialKernelUs?: Record<number, number>;
   /** How each number was obtained, for the device's sources. */
   method: string;
   measuredAt: string;

@@ -25,23 +25,45 @@ function matmulGraph(n: number): Graph {
   return inferShapes(b.build(), {}).graph;
 }
 
-/** A one-kernel model on a handful of floats: what a session.run costs besides its kernels. */
-function tinyGraph(): Graph {
-  const b = new GraphBuilder('host-tiny');
-  b.output(b.relu(b.input('x', [1, 16])));
+/** A chain of `kernels` Relus on a handful of floats: a run of kernels that do next to nothing. */
+function chainGraph(kernels: number): Graph {
+  const b = new GraphBuilder(`host-chain-${kernels}`);
+  let x = b.input('x', [1, 16]);
+  for (let i = 0; i < kernels; i++) x = b.relu(x);
+  b.output(x);
   return inferShapes(b.build(), {}).graph;
 }
 
-/** p20 of plain session.run wall times (µs) of the one-kernel model. */
-async function sessionRunUs(threads: number, quiet: boolean): Promise<number> {
-  const opts = { threads, runs: SESSION_RUNS, warmup: 20 };
-  const target = { graph: tinyGraph() };
+/** p20 of plain session.run wall times (µs) of a Relu chain. */
+async function chainRunUs(kernels: number, threads: number, quiet: boolean): Promise<number> {
+  const opts = { threads, runs: SESSION_RUNS, warmup: SESSION_RUNS };
+  const target = { graph: chainGraph(kernels) };
   const p = quiet ? await quietProfile(target, opts) : await profileModel(target, opts);
   return estimateOf(p.endToEnd) * 1000;
 }
 
-/** Runs timed for the session cost: each takes ~10 µs, so hundreds cost milliseconds. */
-const SESSION_RUNS = 200;
+/**
+ * What a plain session.run costs besides its kernels' work (µs): its fixed part (a one-Relu model)
+ * and each further kernel that does next to nothing (from a chain of CHAIN_KERNELS).
+ */
+async function plainRunCosts(
+  threads: number,
+  quiet: boolean,
+): Promise<{ sessionUs: number; kernelUs: number }> {
+  // The best of two rounds: the first may run in a process still warming up (measured here: 18 µs
+  // for a run that takes 9–11 µs once warm).
+  let one = Infinity;
+  let chain = Infinity;
+  for (let round = 0; round < 2; round++) {
+    one = Math.min(one, await chainRunUs(1, threads, quiet));
+    chain = Math.min(chain, await chainRunUs(CHAIN_KERNELS, threads, quiet));
+  }
+  return { sessionUs: one, kernelUs: Math.max(0, (chain - one) / (CHAIN_KERNELS - 1)) };
+}
+
+/** Runs timed per figure: each takes 10–60 µs, so hundreds cost tens of milliseconds. */
+const SESSION_RUNS = 600;
+const CHAIN_KERNELS = 100;
 
 function addGraph(elements: number): Graph {
   const b = new GraphBuilder('host-add');
@@ -73,8 +95,11 @@ export async function measureHost(
   const addBandwidthGBps: Record<number, number> = {};
   const cachedAddBandwidthGBps: Record<number, number> = {};
   const sessionRun: Record<number, number> = {};
+  const trivialKernel: Record<number, number> = {};
   for (const t of threadCounts) {
-    sessionRun[t] = await sessionRunUs(t, quiet);
+    const plain = await plainRunCosts(t, quiet);
+    sessionRun[t] = plain.sessionUs;
+    trivialKernel[t] = plain.kernelUs;
     matmulGflops[t] = (2 * MATMUL_N ** 3) / (await kernelMs(matmul, t, runs, quiet)) / 1e6;
     addBandwidthGBps[t] = (3 * 4 * ADD_ELEMENTS) / (await kernelMs(add, t, runs, quiet)) / 1e6;
     cachedAddBandwidthGBps[t] =
@@ -90,13 +115,15 @@ export async function measureHost(
     cachedAddBandwidthGBps,
     workerHandoff: await measureHandoff(),
     sessionRunUs: sessionRun,
+    trivialKernelUs: trivialKernel,
     method:
       `onnxruntime-node CPU EP, profiler kernel time, best of ${runs} runs on a quiet machine: ` +
       `MatMul ${MATMUL_N}×${MATMUL_N}×${MATMUL_N} float32 (2·N³ FLOPs) for peak compute; ` +
       `Add of two ${ADD_ELEMENTS / 2 ** 20}M-element float32 vectors (3 × 64 MB moved) for DRAM bandwidth, ` +
       `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth; ` +
       `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
-      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats`,
+      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats; ` +
+      `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu`,
     measuredAt: new Date().toISOString(),
   };
 }

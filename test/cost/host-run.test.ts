@@ -83,11 +83,15 @@ describe('fitRunOverhead', () => {
       profiled(`m${i}`, spans, spans.reduce((s, x) => s + plainKernelMs(x, truth), 0) + fixedMs),
     );
     // Free, the fit may trade the fixed part against the kernels; measured, it is what was measured.
-    const o = fitRunOverhead(models, fixedMs);
+    const o = fitRunOverhead(models, { sessionRunMs: fixedMs });
     expect(o.fixedMs).toBe(fixedMs);
     expect(o.spanInflationMs).toBeCloseTo(0.002, 6);
+    // A measured trivial-kernel cost is the floor.
+    expect(
+      fitRunOverhead(models, { sessionRunMs: fixedMs, trivialKernelMs: 0.0004 }).kernelFloorMs,
+    ).toBeCloseTo(0.0004, 12);
     // A measurement above the shortest run cannot be a fixed part of it.
-    expect(fitRunOverhead(models, 10).fixedMs).toBeLessThanOrEqual(
+    expect(fitRunOverhead(models, { sessionRunMs: 10 }).fixedMs).toBeLessThanOrEqual(
       Math.min(...models.map((m) => m.profile.endToEnd.estimateMs)),
     );
   });
