@@ -327,6 +327,41 @@ export function fitRunOverhead(
 }
 
 /**
+ * `o` with kernelScale refitted on `kernelSpansOf` (the kernel spans a fitted model predicts) in place
+ * of the measured spans fitRunOverhead used, δ, floor and fixedMs kept; same profiles.
+ */
+export function refitKernelScale(
+  o: RunOverhead,
+  profiles: readonly { graph: Graph; profile: ModelProfile }[],
+  kernelSpansOf: (graph: Graph) => number[],
+): RunOverhead {
+  const flat = profiles.filter((m) => executedNodeCount(m.graph) === m.graph.nodes.length);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const m of flat.length >= 2 ? flat : profiles) {
+    const plainMs = estimateOf(m.profile.endToEnd);
+    const x = kernelSpansOf(m.graph).reduce((s, ms) => s + plainKernelMs(ms, o), 0);
+    if (plainMs > 0 && Number.isFinite(x)) {
+      xs.push(x);
+      ys.push(plainMs);
+    }
+  }
+  if (xs.length === 0) return o;
+  const fit = fitScaleAndFixed(xs, ys, o.fixedMs, o.fixedMs);
+  return { ...o, kernelScale: fit.scale };
+}
+
+/** The kernel spans a run of `graph` is predicted to have: each node's kernels, ortKernels expanded. */
+export function predictedKernelSpans(leaf: LeafSpanMs, graph: Graph): number[] {
+  const out: number[] = [];
+  for (const n of graph.nodes) {
+    const parts = hasSubgraphs(n) ? undefined : ortKernels(n);
+    for (const p of parts ?? [n]) out.push(leaf(p, graph));
+  }
+  return out;
+}
+
+/**
  * scale ∈ KERNEL_SCALE_RANGE and minFixedMs ≤ fixedMs ≤ maxFixedMs minimising Σ |scale·x + fixed − y| / y: for each scale on a
  * grid, the best fixed term is the weighted median (weights 1/y) of y − scale·x, clamped to the bounds.
  */

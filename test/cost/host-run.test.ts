@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitRunOverhead, plainKernelMs } from '../../src/cost/host-run.js';
+import { fitRunOverhead, plainKernelMs, refitKernelScale } from '../../src/cost/host-run.js';
 import { latencyStats, type ModelProfile } from '../../src/cost/measurements.js';
 import type { Graph } from '../../src/graph/types.js';
 
@@ -94,5 +94,26 @@ describe('fitRunOverhead', () => {
     expect(fitRunOverhead(models, { sessionRunMs: 10 }).fixedMs).toBeLessThanOrEqual(
       Math.min(...models.map((m) => m.profile.endToEnd.estimateMs)),
     );
+  });
+
+  it('refits the kernel scale on predicted spans so that predicted kernels sum to the measured runs', () => {
+    const truth = { spanInflationMs: 0.002, kernelFloorMs: 0.0002 };
+    const fixedMs = 0.01;
+    const spans = [
+      Array.from({ length: 200 }, () => 0.004),
+      Array.from({ length: 60 }, () => 0.5),
+      Array.from({ length: 150 }, (_, i) => (i % 2 ? 0.08 : 0.006)),
+    ];
+    const models = spans.map((s, i) =>
+      profiled(`m${i}`, s, s.reduce((a, x) => a + plainKernelMs(x, truth), 0) + fixedMs),
+    );
+    const o = fitRunOverhead(models, { sessionRunMs: fixedMs });
+    expect(o.kernelScale).toBeCloseTo(1, 2);
+    // Kernel models that predict every span 6% short: the refitted scale takes the 6% up.
+    const byGraph = new Map(models.map((m, i) => [m.graph, spans[i].map((x) => x / 1.06)]));
+    const refit = refitKernelScale(o, models, (g) => byGraph.get(g) ?? []);
+    expect(refit.kernelScale).toBeGreaterThan(1.04);
+    expect(refit.fixedMs).toBe(o.fixedMs);
+    expect(refit.spanInflationMs).toBe(o.spanInflationMs);
   });
 });
