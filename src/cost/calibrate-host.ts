@@ -21,6 +21,10 @@
 // FLOPs per group) get their own curves where they have samples.
 // A whole plain run from its kernels: host-run.ts (RunOverhead), also each entry's `run`, so that the
 // cost model prices a node as what it adds to a plain session.run (RunContext.profiled: its span).
+// Its fixed part and the least a kernel costs come from the host's own micro-benchmarks where measured
+// (HostMeasurements.sessionRunUs, trivialKernelUs); its kernel scale is refitted on the kernel
+// models' predictions for the training profiles (refitRunScales). A multi-thread entry's kernels are
+// bounded by the one-thread entry's plus a fitted pool wake-up (fitSerialBounds).
 import type { Graph, Node, OpCategory } from '../graph/types.js';
 import { buildHostDevice, type HostMeasurements } from '../hardware/host.js';
 import type { Device, Processor } from '../hardware/schema.js';
@@ -178,8 +182,8 @@ const WAKE_GRID_US = Array.from({ length: 61 }, (_, i) => i * 0.5);
 
 /**
  * Each multi-thread entry's serialWakeUs (HostKernelParams): the bound that fits its own kernels best
- * (least summed relative error of min(own model, one-thread model + bound)); none where no bound
- * helps (the grid's best is its top).
+ * (least summed relative error of min(own model, one-thread model + bound)); none where no bound on
+ * the grid lowers that error.
  */
 function fitSerialBounds(
   processors: Record<string, ProcessorCostParams>,

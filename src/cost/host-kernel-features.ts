@@ -100,11 +100,11 @@ const cache = new WeakMap<Graph, WeakMap<Node, KernelInfo>>();
 
 /**
  * Weights that stay in a core's private cache between runs (its L2, hardware/cpu-caches.ts: 1 MiB per
- * core on the machine this was measured on; 0.5–2 MiB on current x86 and Arm cores). Measured here, the same tiny 1×1 conv took 3–4 µs in a model with
- * 0.5 MB of weights (ppocr-cls), 5–6 µs with 4.7 MB (ppocr-det) and 6–8 µs with 22 MB (MobileNetV3):
- * a kernel finds its weights, code and the runtime's per-node state evicted by everything else the run
- * touched, more so the larger the model. coldLaunch = log2(weights / WARM_FOOTPRINT_BYTES) prices that per
- * kernel.
+ * core on the machine this was measured on; 0.5–2 MiB on current x86 and Arm cores). Measured here,
+ * the same tiny 1×1 conv took 3–4 µs in a model with 0.5 MB of weights (ppocr-cls), 5–6 µs with
+ * 4.7 MB (ppocr-det) and 6–8 µs with 22 MB (MobileNetV3): a kernel finds its weights, code and the
+ * runtime's per-node state evicted by everything else the run touched, more so the larger the model.
+ * coldLaunch = log2(weights / WARM_FOOTPRINT_BYTES) prices that per kernel.
  */
 const WARM_FOOTPRINT_BYTES = hostCpuCaches().l2Bytes;
 /**

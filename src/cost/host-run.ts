@@ -252,6 +252,12 @@ const INFLATION_GRID_US = Array.from({ length: 21 }, (_, i) => i * 0.5);
 const FLOOR_GRID_US = Array.from({ length: 13 }, (_, i) => i * 0.5);
 const SCALE_STEP = 0.005;
 
+/** The profiles a run fit uses: those without control flow, unless fewer than two remain (see fitRunOverhead). */
+function fitProfiles<T extends { graph: Graph }>(profiles: readonly T[]): readonly T[] {
+  const flat = profiles.filter((m) => executedNodeCount(m.graph) === m.graph.nodes.length);
+  return flat.length >= 2 ? flat : profiles;
+}
+
 /** One training profile as the fit sees it. */
 interface RunPoint {
   spansMs: number[];
@@ -280,8 +286,7 @@ export function fitRunOverhead(
       .filter(Number.isFinite),
   );
   const profilerEventMs = Math.max(0, Number.isFinite(events) ? events : 0);
-  const flat = profiles.filter((m) => executedNodeCount(m.graph) === m.graph.nodes.length);
-  const points: RunPoint[] = (flat.length >= 2 ? flat : profiles)
+  const points: RunPoint[] = fitProfiles(profiles)
     .map((m) => ({
       spansMs: [
         ...m.profile.nodes.map((n) => estimateOf(n.latency)),
@@ -302,7 +307,8 @@ export function fitRunOverhead(
   const maxFixedMs = fixedKnown ? Math.min(shortestMs, sessionRunMs) : shortestMs;
   const minFixedMs = fixedKnown ? maxFixedMs : 0;
   // Likewise the least a kernel costs in a plain run, where a chain of trivial kernels measured it:
-  // fitted, the floor took 1–2 µs, against 0.4 µs measured, and silero's hundred tiny kernels with it.
+  // fitted, the floor took 1–2 µs, against 0.2–0.4 µs measured, and silero's hundred tiny kernels
+  // with it.
   const floorGridUs =
     trivialKernelMs !== undefined && trivialKernelMs >= 0 && Number.isFinite(trivialKernelMs)
       ? [trivialKernelMs * 1000]
@@ -335,10 +341,9 @@ export function refitKernelScale(
   profiles: readonly { graph: Graph; profile: ModelProfile }[],
   kernelSpansOf: (graph: Graph) => number[],
 ): RunOverhead {
-  const flat = profiles.filter((m) => executedNodeCount(m.graph) === m.graph.nodes.length);
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const m of flat.length >= 2 ? flat : profiles) {
+  for (const m of fitProfiles(profiles)) {
     const plainMs = estimateOf(m.profile.endToEnd);
     const x = kernelSpansOf(m.graph).reduce((s, ms) => s + plainKernelMs(ms, o), 0);
     if (plainMs > 0 && Number.isFinite(x)) {
