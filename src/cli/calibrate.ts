@@ -8,7 +8,13 @@ import { HeteroError } from '../errors.js';
 import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
 import { measureHost } from '../runtime/profile-host.js';
-import { defaultSuite, profileSuite, suiteFromSpecs, type SuiteModel } from '../runtime/profile-suite.js';
+import {
+  defaultSuite,
+  profileSuite,
+  suiteFromSpecs,
+  SUITE_PROFILE_OPTIONS,
+  type SuiteModel,
+} from '../runtime/profile-suite.js';
 import { parseCount } from './options.js';
 
 interface CalibrateFlags {
@@ -60,7 +66,7 @@ export async function runCalibration(
   runs: number,
   cacheDir: string | false,
 ): Promise<{ calibration: HostCalibration; measurements: HostMeasurements }> {
-  const progress = startProgress(suite.length * threads.length + 1);
+  const progress = startProgress(suite.length * threads.length * SUITE_PROFILE_OPTIONS.sessions + 1);
   try {
     progress.update(0, 'host peak and bandwidth');
     const measurements = await measureHost(threads);

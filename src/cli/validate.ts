@@ -10,7 +10,12 @@ import { getDevice } from '../hardware/catalog.js';
 import { DEFAULT_HOST_FILE, loadHost, type HostMeasurements } from '../hardware/host.js';
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
 import { measureHost } from '../runtime/profile-host.js';
-import { defaultSuite, profileSuite, type SuiteModel } from '../runtime/profile-suite.js';
+import {
+  defaultSuite,
+  profileSuite,
+  SUITE_PROFILE_OPTIONS,
+  type SuiteModel,
+} from '../runtime/profile-suite.js';
 import { parseThreadList, startProgress } from './calibrate.js';
 import { formatPercent, table } from './format.js';
 import { parseCount } from './options.js';
@@ -52,7 +57,7 @@ export function registerValidate(program: Command, print: (text: string) => void
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
       const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
-      const progress = startProgress(suite.length * threads.length + 1);
+      const progress = startProgress(suite.length * threads.length * SUITE_PROFILE_OPTIONS.sessions + 1);
       let report: ValidationReport;
       try {
         progress.update(0, 'host peak and bandwidth');

@@ -10,8 +10,15 @@ import { writeFileAtomic } from '../write-atomic.js';
 
 export const DEFAULT_PROFILE_DIR = join('.hetero', 'profiles');
 
-export function profileCacheFile(dir: string, fingerprint: string, threads: number, level: string): string {
-  return join(dir, `${fingerprint}-t${threads}-${level}.json`);
+/** The cache file of a profile; `session` > 0 names a later measurement session of the same profile. */
+export function profileCacheFile(
+  dir: string,
+  fingerprint: string,
+  threads: number,
+  level: string,
+  session = 0,
+): string {
+  return join(dir, `${fingerprint}-t${threads}-${level}${session > 0 ? `-s${session}` : ''}.json`);
 }
 
 /**
@@ -24,8 +31,9 @@ export function readCachedProfile(
   threads: number,
   level: string,
   runs: number,
+  session = 0,
 ): ModelProfile | undefined {
-  const file = profileCacheFile(dir, fingerprint, threads, level);
+  const file = profileCacheFile(dir, fingerprint, threads, level, session);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -44,9 +52,15 @@ export function readCachedProfile(
     : undefined;
 }
 
-export function writeCachedProfile(dir: string, profile: ModelProfile): string {
+export function writeCachedProfile(dir: string, profile: ModelProfile, session = 0): string {
   mkdirSync(dir, { recursive: true });
-  const file = profileCacheFile(dir, profile.fingerprint, profile.threads, profile.runtime.graphOptimization);
+  const file = profileCacheFile(
+    dir,
+    profile.fingerprint,
+    profile.threads,
+    profile.runtime.graphOptimization,
+    session,
+  );
   writeFileAtomic(file, JSON.stringify(profile));
   return file;
 }
@@ -54,19 +68,20 @@ export function writeCachedProfile(dir: string, profile: ModelProfile): string {
 /** The cached profile when there is one, else a fresh measurement (then cached). */
 export async function cachedProfile(
   target: ProfileTarget,
-  opts: ProfileOptions & { cacheDir?: string | false; quiet?: boolean },
+  opts: ProfileOptions & { cacheDir?: string | false; quiet?: boolean; session?: number },
 ): Promise<ModelProfile> {
+  const session = opts.session ?? 0;
   const level = opts.graphOptimization ?? 'disabled';
   const threads = opts.threads ?? 1;
   const runs = opts.runs ?? 20;
   const dir = opts.cacheDir === undefined ? DEFAULT_PROFILE_DIR : opts.cacheDir;
   const fingerprint = graphFingerprint(target.graph);
   if (dir) {
-    const hit = readCachedProfile(dir, fingerprint, threads, level, runs);
+    const hit = readCachedProfile(dir, fingerprint, threads, level, runs, session);
     if (hit) return hit;
   }
   const profile = opts.quiet === false ? await profileModel(target, opts) : await quietProfile(target, opts);
-  if (dir) writeCachedProfile(dir, profile);
+  if (dir) writeCachedProfile(dir, profile, session);
   return profile;
 }
 

@@ -12,6 +12,7 @@ import { fastStyleTransfer } from '../zoo/style-transfer.js';
 import { vgg16 } from '../zoo/vgg.js';
 import { vitB16 } from '../zoo/vit.js';
 import { yolov2 } from '../zoo/yolo.js';
+import { estimateOf } from '../cost/measurements.js';
 import { cachedProfile } from './profile-cache.js';
 import { loadProfileTarget, type ProfileOptions } from './profile.js';
 
@@ -119,13 +120,18 @@ export interface SuiteProgress {
 /**
  * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both
  * plain and profiled wall times is known within ±2% (95%), up to 80 rounds or 6 s of measuring per
- * profile, which bounds a full calibration on a busy machine to a few minutes.
+ * profile, which bounds a full calibration on a busy machine to a few minutes. Each profile is taken
+ * in `sessions` passes over the whole suite, minutes apart, and the session with the faster plain
+ * runs is kept: on this 2-core VM, two-thread runs of one model measured 12–25% slower for the length
+ * of a whole profile at one time than an hour later (vgg16, style transfer, ViT), with no other process
+ * running — a neighbour's, outside what the guest can see — while one-thread runs agreed within 2%.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
   maxRuns: 80,
   precision: 0.02,
   budgetMs: 6_000,
+  sessions: 2,
 } as const;
 
 /** Profiles every model at every thread count (cached); `onProgress` after each. */
@@ -135,31 +141,46 @@ export async function profileSuite(
   opts: Omit<ProfileOptions, 'threads' | 'inputs' | 'values'> & {
     cacheDir?: string | false;
     quiet?: boolean;
+    /** Passes over the suite; each profile keeps its faster session (SUITE_PROFILE_OPTIONS). */
+    sessions?: number;
   },
   onProgress?: (p: SuiteProgress) => void,
 ): Promise<ProfiledModel[]> {
-  const out: ProfiledModel[] = [];
-  const total = models.length * threads.length;
-  let done = 0;
-  for (const m of models) {
-    const target = m.build
+  const sessions = Math.max(1, Math.floor(opts.sessions ?? SUITE_PROFILE_OPTIONS.sessions));
+  const targets = models.map((m) => ({
+    m,
+    target: m.build
       ? { graph: m.build(), values: m.values }
-      : loadProfileTarget(m.spec, m.inputs, m.values ?? {});
-    for (const t of threads) {
-      const runs = opts.runs ?? SUITE_PROFILE_OPTIONS.runs;
-      const profile = await cachedProfile(target, {
-        ...SUITE_PROFILE_OPTIONS,
-        ...opts,
-        maxRuns: Math.max(runs, opts.maxRuns ?? SUITE_PROFILE_OPTIONS.maxRuns),
-        threads: t,
-        values: m.values,
-      });
-      out.push({ family: m.family, graph: target.graph, profile });
-      done++;
-      onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}` });
+      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}),
+  }));
+  const best: ProfiledModel[] = [];
+  const total = models.length * threads.length * sessions;
+  let done = 0;
+  for (let session = 0; session < sessions; session++) {
+    let i = 0;
+    for (const { m, target } of targets) {
+      for (const t of threads) {
+        const runs = opts.runs ?? SUITE_PROFILE_OPTIONS.runs;
+        const profile = await cachedProfile(target, {
+          ...SUITE_PROFILE_OPTIONS,
+          ...opts,
+          maxRuns: Math.max(runs, opts.maxRuns ?? SUITE_PROFILE_OPTIONS.maxRuns),
+          threads: t,
+          values: m.values,
+          session,
+        });
+        const kept = best[i];
+        if (!kept || estimateOf(profile.endToEnd) < estimateOf(kept.profile.endToEnd)) {
+          best[i] = { family: m.family, graph: target.graph, profile };
+        }
+        i++;
+        done++;
+        const pass = sessions > 1 ? ` (session ${session + 1}/${sessions})` : '';
+        onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}${pass}` });
+      }
     }
   }
-  return out;
+  return best;
 }
 
 function shapeLabel(m: SuiteModel, g: Graph): string {

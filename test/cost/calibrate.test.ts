@@ -36,6 +36,7 @@ describe('host calibration on two small models', () => {
       warmup: 1,
       cacheDir: false,
       quiet: false,
+      sessions: 1,
     });
     // These tests check the fit, not the machine: as if measured on a quiet one (see effectiveThreads).
     data = measured.map((d) => ({ ...d, profile: { ...d.profile, backgroundCores: 0 } }));

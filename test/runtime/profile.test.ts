@@ -9,6 +9,7 @@ import { graphFingerprint } from '../../src/graph/fingerprint.js';
 import type { Graph } from '../../src/graph/types.js';
 import { profileCacheFile, readCachedProfile, writeCachedProfile } from '../../src/runtime/profile-cache.js';
 import { loadProfileTarget, profileModel, type ProfileTarget } from '../../src/runtime/profile.js';
+import { profileSuite } from '../../src/runtime/profile-suite.js';
 
 describe('profileModel on a real model (ppocr-cls)', () => {
   let target: ProfileTarget;
@@ -78,6 +79,28 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     expect(() => readCachedProfile(dir, 'feedfacefeedface', 1, 'disabled', 3)).toThrow(
       /profile of a different model/,
     );
+  });
+
+  it('keeps, of a suite profile measured in two sessions, the session whose plain runs were faster', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hetero-sessions-'));
+    const slower = (p: ModelProfile, f: number): ModelProfile => ({
+      ...p,
+      endToEnd: { ...p.endToEnd, estimateMs: p.endToEnd.estimateMs * f },
+    });
+    // Session 0 ran while something slowed it down; session 1 did not.
+    writeCachedProfile(dir, slower(one, 1.3), 0);
+    writeCachedProfile(dir, one, 1);
+    const suite = [{ family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [] }];
+    const [kept] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
+    expect(kept.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    // With the sessions the other way round, the other file wins.
+    writeCachedProfile(dir, one, 0);
+    writeCachedProfile(dir, slower(one, 1.3), 1);
+    const [again] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
+    expect(again.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    // One session reads session 0 only.
+    const [single] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 1 });
+    expect(single.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
   });
 });
 
