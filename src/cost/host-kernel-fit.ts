@@ -8,6 +8,7 @@
 //   where that lowers its error by SPLIT_GAIN;
 // - partial pooling: a key is fitted on its kernels blended with its nearest fitted ancestor's
 //   predictions (pooledTargets), so that a key seen on a dozen kernels leans on its class.
+import { median } from './measurements.js';
 import { nnls } from './host-nnls.js';
 import { classFeatures, KERNEL_FEATURES, type KernelClass } from './host-kernel-features.js';
 import {
@@ -90,15 +91,21 @@ const POOLING_KERNELS = 16;
 
 /**
  * Partial pooling (empirical-Bayes shrinkage): a key with n kernels fits the geometric blend
- * w·log(measured) + (1 − w)·log(ancestor's prediction), w = n / (n + POOLING_KERNELS), so that a key
- * profiled on a dozen kernels of two models keeps most of what its class learnt from hundreds, and a
- * key with hundreds of kernels follows its own.
+ * w·log(measured) + (1 − w)·log(level × ancestor's prediction), w = n / (n + POOLING_KERNELS), level
+ * the median ratio of its kernels to the ancestor's predictions, so that a key profiled on a dozen
+ * kernels of two models keeps most of what its class learnt from hundreds about size, and a key with
+ * hundreds of kernels follows its own.
  */
 function pooledTargets(group: readonly KernelSample[], ancestor: KernelKeyModel | undefined): KernelSample[] {
   if (!ancestor) return [...group];
   const w = group.length / (group.length + POOLING_KERNELS);
-  return group.map((s) => {
-    const prior = predictLeaf(leafOf(ancestor.tree, s.info.size), s.info.x);
+  // The ancestor lends its shape (how cost grows with the counters) at the key's own level: Erf costs
+  // several times a Relu per element, and pulling it toward its class's level had predicted it at half.
+  const priors = group.map((s) => predictLeaf(leafOf(ancestor.tree, s.info.size), s.info.x));
+  const logRatios = group.flatMap((s, i) => (priors[i] > 0 ? [Math.log(s.us / priors[i])] : []));
+  const level = logRatios.length > 0 ? Math.exp(median(logRatios)) : 1;
+  return group.map((s, i) => {
+    const prior = priors[i] * level;
     return prior > 0 ? { ...s, us: Math.exp(w * Math.log(s.us) + (1 - w) * Math.log(prior)) } : s;
   });
 }
