@@ -89,6 +89,14 @@ describe('kernel work counters', () => {
     expect(kernelInfo(big.n, big.g).x[F.coldLaunch]).toBeCloseTo(Math.log2(Math.max(1, 36 / warmMiB)), 1);
   });
 
+  it('prices each further call of a grouped kernel as warm or cold as its launch', () => {
+    const dw = conv(24, 24, 10, 3, 24);
+    const k = kernelInfo(dw.n, dw.g);
+    expect(k.x[F.coldCalls]).toBeCloseTo(23 * k.x[F.coldLaunch], 12);
+    const dense = conv(16, 32, 8, 3);
+    expect(kernelInfo(dense.n, dense.g).x[F.coldCalls]).toBe(0);
+  });
+
   it('counts the activations beyond one core’s L2 a kernel streams through L3', () => {
     const l2Elems = hostCpuCaches().l2Bytes / 4;
     const fits = oneOp('Relu', { x: [1, 1, 1, Math.floor(l2Elems / 4)] });
