@@ -38,6 +38,12 @@ export interface HostMeasurements {
    * count: the least a kernel costs outside the profiler (cost/host-run.ts kernelFloorMs).
    */
   trivialKernelUs?: Record<number, number>;
+  /**
+   * What ORT's profiler adds inside a trivial kernel's span (µs) per thread count: its profiled span
+   * less its plain cost. A kernel's in-span profiler cost at one thread (cost/host-run.ts
+   * spanInflationMs); at more, kernels that use the thread pool pay more than a trivial one.
+   */
+  profilerSpanUs?: Record<number, number>;
   /** How each number was obtained, for the device's sources. */
   method: string;
   measuredAt: string;

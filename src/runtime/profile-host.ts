@@ -6,7 +6,7 @@ import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import { GraphBuilder } from '../zoo/builder.js';
-import { estimateOf } from '../cost/measurements.js';
+import { estimateOf, median } from '../cost/measurements.js';
 import { measureHandoff } from './profile-handoff.js';
 import { quietProfile } from './profile-cache.js';
 import { profileModel } from './profile.js';
@@ -34,31 +34,41 @@ function chainGraph(kernels: number): Graph {
   return inferShapes(b.build(), {}).graph;
 }
 
-/** p20 of plain session.run wall times (µs) of a Relu chain. */
-async function chainRunUs(kernels: number, threads: number, quiet: boolean): Promise<number> {
+/** p20 of plain session.run wall times (µs) of a Relu chain, and the median of its kernels' p20 spans (µs). */
+async function chainRun(
+  kernels: number,
+  threads: number,
+  quiet: boolean,
+): Promise<{ runUs: number; spanUs: number }> {
   const opts = { threads, runs: SESSION_RUNS, warmup: SESSION_RUNS };
   const target = { graph: chainGraph(kernels) };
   const p = quiet ? await quietProfile(target, opts) : await profileModel(target, opts);
-  return estimateOf(p.endToEnd) * 1000;
+  const spanUs = median(p.nodes.map((n) => estimateOf(n.latency))) * 1000;
+  return { runUs: estimateOf(p.endToEnd) * 1000, spanUs };
 }
 
 /**
- * What a plain session.run costs besides its kernels' work (µs): its fixed part (a one-Relu model)
- * and each further kernel that does next to nothing (from a chain of CHAIN_KERNELS).
+ * What a plain session.run costs besides its kernels' work (µs): its fixed part (a one-Relu model),
+ * each further kernel that does next to nothing (from a chain of CHAIN_KERNELS), and what the
+ * profiler adds inside such a kernel's span (its span less that plain cost).
  */
 async function plainRunCosts(
   threads: number,
   quiet: boolean,
-): Promise<{ sessionUs: number; kernelUs: number }> {
+): Promise<{ sessionUs: number; kernelUs: number; spanInflationUs: number }> {
   // The best of two rounds: the first may run in a process still warming up (measured here: 18 µs
   // for a run that takes 9–11 µs once warm).
   let one = Infinity;
   let chain = Infinity;
+  let spanUs = Infinity;
   for (let round = 0; round < 2; round++) {
-    one = Math.min(one, await chainRunUs(1, threads, quiet));
-    chain = Math.min(chain, await chainRunUs(CHAIN_KERNELS, threads, quiet));
+    one = Math.min(one, (await chainRun(1, threads, quiet)).runUs);
+    const c = await chainRun(CHAIN_KERNELS, threads, quiet);
+    chain = Math.min(chain, c.runUs);
+    spanUs = Math.min(spanUs, c.spanUs);
   }
-  return { sessionUs: one, kernelUs: Math.max(0, (chain - one) / (CHAIN_KERNELS - 1)) };
+  const kernelUs = Math.max(0, (chain - one) / (CHAIN_KERNELS - 1));
+  return { sessionUs: one, kernelUs, spanInflationUs: Math.max(0, spanUs - kernelUs) };
 }
 
 /** Runs timed per figure: each takes 10–60 µs, so hundreds cost tens of milliseconds. */
@@ -96,10 +106,12 @@ export async function measureHost(
   const cachedAddBandwidthGBps: Record<number, number> = {};
   const sessionRun: Record<number, number> = {};
   const trivialKernel: Record<number, number> = {};
+  const spanInflation: Record<number, number> = {};
   for (const t of threadCounts) {
     const plain = await plainRunCosts(t, quiet);
     sessionRun[t] = plain.sessionUs;
     trivialKernel[t] = plain.kernelUs;
+    spanInflation[t] = plain.spanInflationUs;
     matmulGflops[t] = (2 * MATMUL_N ** 3) / (await kernelMs(matmul, t, runs, quiet)) / 1e6;
     addBandwidthGBps[t] = (3 * 4 * ADD_ELEMENTS) / (await kernelMs(add, t, runs, quiet)) / 1e6;
     cachedAddBandwidthGBps[t] =
@@ -116,6 +128,7 @@ export async function measureHost(
     workerHandoff: await measureHandoff(),
     sessionRunUs: sessionRun,
     trivialKernelUs: trivialKernel,
+    profilerSpanUs: spanInflation,
     method:
       `onnxruntime-node CPU EP, profiler kernel time, best of ${runs} runs on a quiet machine: ` +
       `MatMul ${MATMUL_N}×${MATMUL_N}×${MATMUL_N} float32 (2·N³ FLOPs) for peak compute; ` +
@@ -123,7 +136,8 @@ export async function measureHost(
       `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth; ` +
       `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
       `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats; ` +
-      `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu`,
+      `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu; ` +
+      `profiler span: the median profiled span of those Relus less that plain cost`,
     measuredAt: new Date().toISOString(),
   };
 }

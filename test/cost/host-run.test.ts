@@ -86,6 +86,10 @@ describe('fitRunOverhead', () => {
     const o = fitRunOverhead(models, { sessionRunMs: fixedMs });
     expect(o.fixedMs).toBe(fixedMs);
     expect(o.spanInflationMs).toBeCloseTo(0.002, 6);
+    // A measured in-span profiler cost is δ.
+    expect(fitRunOverhead(models, { sessionRunMs: fixedMs, spanInflationMs: 0.0015 }).spanInflationMs).toBe(
+      0.0015,
+    );
     // A measured trivial-kernel cost is the floor.
     expect(
       fitRunOverhead(models, { sessionRunMs: fixedMs, trivialKernelMs: 0.0004 }).kernelFloorMs,
