@@ -36,6 +36,22 @@ function profiled(name: string, spansMs: number[], plainMs: number): { graph: Gr
   return { graph, profile };
 }
 
+/** Models of tiny, big and mixed kernels whose plain runs follow `truth` plus `fixedMs`. */
+function threeModels(
+  truth: { spanInflationMs: number; kernelFloorMs: number },
+  fixedMs: number,
+): { spans: number[][]; models: { graph: Graph; profile: ModelProfile }[] } {
+  const spans = [
+    Array.from({ length: 200 }, () => 0.004),
+    Array.from({ length: 60 }, () => 0.5),
+    Array.from({ length: 150 }, (_, i) => (i % 2 ? 0.08 : 0.006)),
+  ];
+  const models = spans.map((s, i) =>
+    profiled(`m${i}`, s, s.reduce((a, x) => a + plainKernelMs(x, truth), 0) + fixedMs),
+  );
+  return { spans, models };
+}
+
 describe('fitRunOverhead', () => {
   it('recovers the in-span inflation and fixed cost that made plain runs shorter than their spans', () => {
     const truth = { spanInflationMs: 0.003, kernelFloorMs: 0.001 };
@@ -73,15 +89,8 @@ describe('fitRunOverhead', () => {
   });
 
   it('takes a measured session.run cost as the fixed part, and fits the kernels around it', () => {
-    const truth = { spanInflationMs: 0.002, kernelFloorMs: 0 };
     const fixedMs = 0.012;
-    const models = [
-      Array.from({ length: 200 }, () => 0.004),
-      Array.from({ length: 60 }, () => 0.5),
-      Array.from({ length: 150 }, (_, i) => (i % 2 ? 0.08 : 0.006)),
-    ].map((spans, i) =>
-      profiled(`m${i}`, spans, spans.reduce((s, x) => s + plainKernelMs(x, truth), 0) + fixedMs),
-    );
+    const { models } = threeModels({ spanInflationMs: 0.002, kernelFloorMs: 0 }, fixedMs);
     // Free, the fit may trade the fixed part against the kernels; measured, it is what was measured.
     const o = fitRunOverhead(models, { sessionRunMs: fixedMs });
     expect(o.fixedMs).toBe(fixedMs);
@@ -101,16 +110,8 @@ describe('fitRunOverhead', () => {
   });
 
   it('refits the kernel scale on predicted spans so that predicted kernels sum to the measured runs', () => {
-    const truth = { spanInflationMs: 0.002, kernelFloorMs: 0.0002 };
     const fixedMs = 0.01;
-    const spans = [
-      Array.from({ length: 200 }, () => 0.004),
-      Array.from({ length: 60 }, () => 0.5),
-      Array.from({ length: 150 }, (_, i) => (i % 2 ? 0.08 : 0.006)),
-    ];
-    const models = spans.map((s, i) =>
-      profiled(`m${i}`, s, s.reduce((a, x) => a + plainKernelMs(x, truth), 0) + fixedMs),
-    );
+    const { spans, models } = threeModels({ spanInflationMs: 0.002, kernelFloorMs: 0.0002 }, fixedMs);
     const o = fitRunOverhead(models, { sessionRunMs: fixedMs });
     expect(o.kernelScale).toBeCloseTo(1, 2);
     // Kernel models that predict every span 6% short: the refitted scale takes the 6% up.
