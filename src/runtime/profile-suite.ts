@@ -123,8 +123,8 @@ export interface SuiteProgress {
  * profile, which bounds a full calibration on a busy machine to a few minutes. Each profile is taken
  * in `sessions` passes over the whole suite, minutes apart, and the session with the faster plain
  * runs is kept: on this 2-core VM, two-thread runs of one model measured 12–25% slower for the length
- * of a whole profile at one time than an hour later (vgg16, style transfer, ViT), with no other process
- * running — a neighbour's, outside what the guest can see — while one-thread runs agreed within 2%.
+ * of a whole profile at one time than an hour later (vgg16, style transfer, ViT) with no other process
+ * running in the guest (presumably a neighbour on the host), while one-thread runs agreed within 2%.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
