@@ -61,9 +61,12 @@ describe('executePlan on onnxruntime-node worker threads', () => {
   it('zoo:inceptionv3 (exported, 149×149): heft runs branches on both workers at once', async () => {
     const target = loadExecTarget('zoo:inceptionv3', [{ name: 'input', dims: [1, 3, 149, 149] }]);
     const plan = getStrategy('heft').plan(target.graph, device, cost, WORKERS);
-    const r = await executePlan(target, plan, device, OPTS);
+    let r = await executePlan(target, plan, device, OPTS);
+    // Both workers computed at the same instant (measured session.run intervals). On a loaded
+    // 2-core machine one worker can be descheduled for a whole inference: up to three tries.
+    for (let tries = 1; tries < 3 && r.maxBusyWorkers < 2; tries++)
+      r = await executePlan(target, plan, device, OPTS);
     expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-4);
-    // Both workers computed at the same instant (measured session.run intervals).
     expect(r.maxBusyWorkers).toBe(2);
     expect(new Set(r.trace.events.filter((e) => e.kind === 'compute').map((e) => e.proc))).toEqual(
       new Set(['cpu0', 'cpu1']),
