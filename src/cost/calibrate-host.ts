@@ -31,7 +31,7 @@ import type { Device, Processor } from '../hardware/schema.js';
 import { checkProfileMatches, estimateOf, median, quantile, type ModelProfile } from './measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import { kernelInfo, type KernelInfo } from './host-kernel-features.js';
-import { fitRunOverhead, predictedKernelSpans, refitKernelScale, type RunOverhead } from './host-run.js';
+import { fitRunOverhead, refitKernelScale, type RunOverhead } from './host-run.js';
 import { createCostModel } from './model.js';
 import { fitKernelModels, type KernelFitOptions } from './host-kernel-fit.js';
 import { kernelModelUs } from './host-kernel-model.js';
@@ -183,7 +183,7 @@ function refitRunScales(
     const key = `${cpu.id}@${t}`;
     const ctx = { threads: t, profiled: true };
     const leaf = (n: Node, g: Graph): number => model.opLatencyMs(n, g, cpu, ctx);
-    const o = refitKernelScale(runOverhead[String(t)], models, (g) => predictedKernelSpans(leaf, g));
+    const o = refitKernelScale(runOverhead[String(t)], models, leaf);
     runOverhead[String(t)] = o;
     processors[key] = { ...processors[key], run: o };
   }

@@ -50,38 +50,40 @@ const F = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<Ke
  */
 export type KernelClass = 'gemm' | 'im2col' | 'grouped' | `cat:${string}`;
 
+/** Counters of an SGEMM kernel without expansion (MatMul, Gemm, 1×1 stride-1 convs). */
+const GEMM_FEATURES: readonly KernelFeature[] = [
+  'launch',
+  'coldLaunch',
+  'calls',
+  'tileMacs',
+  'panelPasses',
+  'packElems',
+  'streamElems',
+  'outElems',
+  'spillElems',
+  'dramWeights',
+];
+/** An SGEMM that expands its input (im2col) or runs once per group: those loops and calls besides. */
+const EXPANDED_GEMM_FEATURES: readonly KernelFeature[] = [
+  ...GEMM_FEATURES,
+  'im2colElems',
+  'segments',
+  'coldCalls',
+];
+const STREAM_FEATURES: readonly KernelFeature[] = [
+  'launch',
+  'coldLaunch',
+  'inElems',
+  'outElems',
+  'segments',
+  'spillElems',
+];
+
 /** Which counters each class may use (others are held at 0 so they cannot stand in for each other). */
 export function classFeatures(cls: KernelClass): readonly KernelFeature[] {
-  if (cls === 'gemm')
-    return [
-      'launch',
-      'coldLaunch',
-      'calls',
-      'tileMacs',
-      'panelPasses',
-      'packElems',
-      'streamElems',
-      'outElems',
-      'spillElems',
-      'dramWeights',
-    ];
-  if (cls === 'im2col' || cls === 'grouped')
-    return [
-      'launch',
-      'coldLaunch',
-      'calls',
-      'tileMacs',
-      'panelPasses',
-      'packElems',
-      'streamElems',
-      'im2colElems',
-      'segments',
-      'outElems',
-      'spillElems',
-      'dramWeights',
-      'coldCalls',
-    ];
-  return ['launch', 'coldLaunch', 'inElems', 'outElems', 'segments', 'spillElems'];
+  if (cls === 'gemm') return GEMM_FEATURES;
+  if (cls === 'im2col' || cls === 'grouped') return EXPANDED_GEMM_FEATURES;
+  return STREAM_FEATURES;
 }
 
 /** What the kernel model needs of a node, derived once per (graph, node). */

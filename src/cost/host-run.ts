@@ -334,19 +334,19 @@ export function fitRunOverhead(
 }
 
 /**
- * `o` with kernelScale refitted on `kernelSpansOf` (the kernel spans a fitted model predicts) in place
- * of the measured spans fitRunOverhead used, δ, floor and fixedMs kept; same profiles.
+ * `o` with kernelScale refitted on the spans `leaf` predicts (a fitted model's) in place of the
+ * measured spans fitRunOverhead used, δ, floor and fixedMs kept; same profiles.
  */
 export function refitKernelScale(
   o: RunOverhead,
   profiles: readonly { graph: Graph; profile: ModelProfile }[],
-  kernelSpansOf: (graph: Graph) => number[],
+  leaf: LeafSpanMs,
 ): RunOverhead {
   const xs: number[] = [];
   const ys: number[] = [];
   for (const m of fitProfiles(profiles)) {
     const plainMs = estimateOf(m.profile.endToEnd);
-    const x = kernelSpansOf(m.graph).reduce((s, ms) => s + plainKernelMs(ms, o), 0);
+    const x = m.graph.nodes.reduce((s, n) => s + nodeRunCost(leaf, n, m.graph, o).plainMs, 0);
     if (plainMs > 0 && Number.isFinite(x)) {
       xs.push(x);
       ys.push(plainMs);
@@ -355,16 +355,6 @@ export function refitKernelScale(
   if (xs.length === 0) return o;
   const fit = fitScaleAndFixed(xs, ys, o.fixedMs, o.fixedMs);
   return { ...o, kernelScale: fit.scale };
-}
-
-/** The kernel spans a run of `graph` is predicted to have: each node's kernels, ortKernels expanded. */
-export function predictedKernelSpans(leaf: LeafSpanMs, graph: Graph): number[] {
-  const out: number[] = [];
-  for (const n of graph.nodes) {
-    const parts = hasSubgraphs(n) ? undefined : ortKernels(n);
-    for (const p of parts ?? [n]) out.push(leaf(p, graph));
-  }
-  return out;
 }
 
 /**

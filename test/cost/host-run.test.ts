@@ -116,7 +116,7 @@ describe('fitRunOverhead', () => {
     expect(o.kernelScale).toBeCloseTo(1, 2);
     // Kernel models that predict every span 6% short: the refitted scale takes the 6% up.
     const byGraph = new Map(models.map((m, i) => [m.graph, spans[i].map((x) => x / 1.06)]));
-    const refit = refitKernelScale(o, models, (g) => byGraph.get(g) ?? []);
+    const refit = refitKernelScale(o, models, (n, g) => byGraph.get(g)?.[Number(n.id.slice(1))] ?? NaN);
     expect(refit.kernelScale).toBeGreaterThan(1.04);
     expect(refit.fixedMs).toBe(o.fixedMs);
     expect(refit.spanInflationMs).toBe(o.spanInflationMs);
