@@ -36,8 +36,14 @@ export interface KernelFitOptions {
 /** A split must lower the summed relative error by this share, and the mean by SPLIT_MIN_GAIN, to be kept. */
 const SPLIT_GAIN = 0.05;
 const SPLIT_MIN_GAIN = 0.001;
-/** Candidate split sizes tried per key. */
-const SPLIT_CANDIDATES = 12;
+/**
+ * Splits screened at every gap between the sizes seen by one weighted least-squares round each, then
+ * the best few refitted by least absolute relative error. A coarse grid of a dozen gaps had missed
+ * thresholds that lie in a sparse stretch of sizes: without ppocr-rec's Adds, the two-thread Add model
+ * split at 12K elements rather than at ORT's parallel threshold (between 74K and 102K), and predicted
+ * the rec model's 123K-element Adds at 19 µs against 26–35 µs measured.
+ */
+const SPLITS_REFITTED = 8;
 /** Iteratively reweighted least squares rounds (least absolute relative error); fewer while searching splits. */
 const IRLS_ROUNDS = 12;
 const SEARCH_IRLS_ROUNDS = 4;
@@ -130,14 +136,9 @@ function fitTree(group: readonly KernelSample[], bounds: Bounds, minLeaf: number
   let best: KernelTree = leaf;
   let bestLoss = relLoss(leaf, group);
   if (group.length < 2 * minLeaf) return best;
-  const sizes = [...new Set(group.map((s) => s.info.size))].sort((a, b) => a - b);
-  const step = Math.max(1, Math.floor(sizes.length / SPLIT_CANDIDATES));
-  for (let i = 1; i < sizes.length; i += step) {
-    // Between two sizes seen, geometrically: the threshold lies somewhere in the gap.
-    const splitSize = Math.sqrt(sizes[i - 1] * sizes[i]);
+  for (const splitSize of screenSplits(group, bounds, minLeaf)) {
     const below = group.filter((s) => s.info.size < splitSize);
     const above = group.filter((s) => s.info.size >= splitSize);
-    if (below.length < minLeaf || above.length < minLeaf) continue;
     const tree: KernelTree = {
       splitSize,
       below: { coef: fitLeaf(below, bounds, SEARCH_IRLS_ROUNDS) },
@@ -169,33 +170,113 @@ function fitTree(group: readonly KernelSample[], bounds: Bounds, minLeaf: number
 }
 
 /**
+ * The SPLITS_REFITTED most promising split sizes: at every gap between two sizes seen (geometrically
+ * between them: the threshold lies somewhere in the gap) that leaves minLeaf kernels on each side,
+ * both sides fitted by one round of relative least squares, from running sums of the normal equations
+ * over the kernels sorted by size (one pass for all gaps), and ranked by summed relative error.
+ */
+function screenSplits(group: readonly KernelSample[], bounds: Bounds, minLeaf: number): number[] {
+  const sorted = [...group].sort((a, b) => a.info.size - b.info.size);
+  const k = bounds.use.length;
+  const scale = columnScales(sorted, k);
+  const total = normalEquations(sorted, bounds, scale);
+  const below = normalEquations([], bounds, scale);
+  const ranked: { splitSize: number; loss: number }[] = [];
+  for (let i = 0; i < sorted.length - 1; i++) {
+    addKernel(below, sorted[i], bounds, scale);
+    const lo = sorted[i].info.size;
+    const hi = sorted[i + 1].info.size;
+    if (lo === hi || i + 1 < minLeaf || sorted.length - i - 1 < minLeaf) continue;
+    const above: NormalEquations = {
+      G: total.G.map((row, r) => row.map((v, c) => v - below.G[r][c])),
+      b: total.b.map((v, r) => v - below.b[r]),
+    };
+    const cBelow = solveScaled(below, bounds, scale);
+    const cAbove = solveScaled(above, bounds, scale);
+    let loss = 0;
+    for (let q = 0; q < sorted.length; q++) {
+      const s = sorted[q];
+      loss += Math.abs(predictLeaf(q <= i ? cBelow : cAbove, s.info.x) / s.us - 1);
+    }
+    ranked.push({ splitSize: Math.sqrt(lo * hi), loss });
+  }
+  return ranked
+    .sort((a, b) => a.loss - b.loss)
+    .slice(0, SPLITS_REFITTED)
+    .map((r) => r.splitSize);
+}
+
+/** Normal equations of the relative least-squares fit above the floors, columns scaled to unit maximum. */
+interface NormalEquations {
+  G: number[][];
+  b: number[];
+}
+
+function columnScales(group: readonly KernelSample[], k: number): number[] {
+  const scale = new Array<number>(k).fill(0);
+  for (const s of group) for (let i = 0; i < k; i++) scale[i] = Math.max(scale[i], s.info.x[i]);
+  return scale;
+}
+
+function normalEquations(
+  group: readonly KernelSample[],
+  bounds: Bounds,
+  scale: readonly number[],
+): NormalEquations {
+  const k = bounds.use.length;
+  const eq: NormalEquations = {
+    G: Array.from({ length: k }, () => new Array<number>(k).fill(0)),
+    b: new Array<number>(k).fill(0),
+  };
+  for (const s of group) addKernel(eq, s, bounds, scale);
+  return eq;
+}
+
+/**
+ * Adds one kernel to the equations, by default weighted 1/measured² (relative error). Coefficients are
+ * fitted above their floors: on what the floors leave of the measurement.
+ */
+function addKernel(
+  eq: NormalEquations,
+  s: KernelSample,
+  bounds: Bounds,
+  scale: readonly number[],
+  w = 1 / (s.us * s.us),
+): void {
+  const k = bounds.use.length;
+  const rest = s.us - predictLeaf(bounds.floor, s.info.x);
+  for (let i = 0; i < k; i++) {
+    if (!bounds.use[i] || scale[i] === 0) continue;
+    const xi = s.info.x[i] / scale[i];
+    if (xi === 0) continue;
+    eq.b[i] += w * xi * rest;
+    for (let j = 0; j < k; j++)
+      if (bounds.use[j] && scale[j] > 0) eq.G[i][j] += (w * xi * s.info.x[j]) / scale[j];
+  }
+}
+
+/** Coefficients (µs per unit, floors added back) from scaled equations; a column all zero stays 0. */
+function solveScaled(eq: NormalEquations, bounds: Bounds, scale: readonly number[]): number[] {
+  const used = eq.G.map((row, i) => bounds.use[i] && scale[i] > 0 && row[i] > 0);
+  const G = eq.G.map((row, i) =>
+    used[i] ? row.map((v, j) => (used[j] ? v : 0)) : row.map((_, j) => (j === i ? 1 : 0)),
+  );
+  const b = eq.b.map((v, i) => (used[i] ? v : 0));
+  return nnls(G, b).map((v, i) => (used[i] ? bounds.floor[i] + v / scale[i] : 0));
+}
+
+/**
  * Coefficients ≥ 0 minimising Σ |prediction/measured − 1| (iteratively reweighted least squares over
  * columns scaled to unit maximum, each round a non-negative least squares).
  */
 export function fitLeaf(group: readonly KernelSample[], bounds: Bounds, rounds = IRLS_ROUNDS): number[] {
-  const k = bounds.use.length;
-  const scale = new Array<number>(k).fill(0);
-  for (const s of group) for (let i = 0; i < k; i++) scale[i] = Math.max(scale[i], s.info.x[i]);
-  const use = scale.map((v, i) => v > 0 && bounds.use[i]);
-  const floor = bounds.floor.map((f, i) => (use[i] ? f : 0));
-  // Coefficients above their floors: fit what the floors leave of each measurement.
-  const rest = group.map((s) => s.us - predictLeaf(floor, s.info.x));
+  const scale = columnScales(group, bounds.use.length);
   let weights = group.map((s) => 1 / (s.us * s.us));
-  let coef = floor;
+  let coef = bounds.floor.map(() => 0);
   for (let round = 0; round < rounds; round++) {
-    const G = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-    const b = new Array<number>(k).fill(0);
-    group.forEach((s, q) => {
-      const w = weights[q];
-      for (let i = 0; i < k; i++) {
-        if (!use[i]) continue;
-        const xi = s.info.x[i] / scale[i];
-        b[i] += w * xi * rest[q];
-        for (let j = 0; j < k; j++) if (use[j]) G[i][j] += (w * xi * s.info.x[j]) / scale[j];
-      }
-    });
-    for (let i = 0; i < k; i++) if (!use[i]) G[i][i] = 1;
-    const c = nnls(G, b).map((v, i) => (use[i] ? floor[i] + v / scale[i] : 0));
+    const eq = normalEquations([], bounds, scale);
+    group.forEach((s, q) => addKernel(eq, s, bounds, scale, weights[q]));
+    const c = solveScaled(eq, bounds, scale);
     coef = c;
     // Least absolute relative error: weight each kernel by 1/(measured² · |relative residual|).
     weights = group.map((s) => {

@@ -182,6 +182,20 @@ describe('kernel model fit', () => {
     expect('splitSize' in tree && tree.splitSize > 9e4 && tree.splitSize < 1.2e5).toBe(true);
   });
 
+  it('finds the wake-up threshold where few kernels are that size', () => {
+    // 200 sizes below 50K elements and only 15 above: the threshold lies between two of those.
+    const dense = Array.from({ length: 200 }, (_, i) => 1e3 + i * 245);
+    const sparse = [6e4, 7e4, 8e4, 9e4, 1e5, 1.1e5, 1.3e5, 1.8e5, 2.5e5, 4e5, 8e5, 1.2e6, 2e6, 4e6, 6e6];
+    const woken = (e: number): number => (e >= 1.5e5 ? 15 : 0) + truth(e);
+    const samples = [...dense, ...sparse].map((e) => ({
+      info: kernel(addKeys, { outElems: e }),
+      family: 'a',
+      us: woken(e),
+    }));
+    const tree = fitKernelModels(samples).models.Add.tree;
+    expect('splitSize' in tree && tree.splitSize > 1.3e5 && tree.splitSize < 1.8e5).toBe(true);
+  });
+
   it('never charges less per MAC than the floor it is given', () => {
     const keys = ['MatMul', 'gemm'];
     // Narrow shapes where output elements and MACs move together: without a floor the fit could
