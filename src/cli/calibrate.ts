@@ -158,7 +158,10 @@ function kernelSummary(p: ProcessorCostParams): string {
   if (models.length === 0) return 'none (roofline only)';
   const split = models.filter(([, m]) => !('coef' in m.tree)).length;
   const wake = p.kernels?.serialWakeUs;
-  const bound = wake !== undefined ? `; at most one thread's time + ${wake.toFixed(1)} µs` : '';
+  const share = p.kernels?.parallelFloorShare;
+  const bound =
+    (wake !== undefined ? `; at most one thread's time + ${wake.toFixed(1)} µs` : '') +
+    (share !== undefined ? `; at least ${share.toFixed(2)} × one thread's time` : '');
   return `${models.length} keys (${split} split on size)${bound}: ${models.map(([k]) => k).join(', ')}`;
 }
 

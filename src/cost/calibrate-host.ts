@@ -189,6 +189,8 @@ function refitRunScales(
   }
 }
 
+/** Steps of the parallel floor share tried, from 1/threads up. */
+const FLOOR_SHARE_STEP = 0.01;
 /** Wake-up bounds tried (µs): 0 up to a few pool wake-ups. */
 const WAKE_GRID_US = Array.from({ length: 61 }, (_, i) => i * 0.5);
 
@@ -220,6 +222,15 @@ function fitSerialBounds(
       if (err < best.err) best = { err, wakeUs: w };
     }
     if (Number.isFinite(best.wakeUs)) kernels.serialWakeUs = best.wakeUs;
+    const wake = kernels.serialWakeUs ?? Infinity;
+    const bounded = (own: number, one: number, share: number): number =>
+      Math.min(Math.max(own, one * share), one + wake);
+    let floor = { err: Infinity, share: 1 / t };
+    for (let share = 1 / t; share <= 1; share += FLOOR_SHARE_STEP) {
+      const err = pairs.reduce((e, [own, one, us]) => e + Math.abs(bounded(own, one, share) / us - 1), 0);
+      if (err < floor.err) floor = { err, share };
+    }
+    kernels.parallelFloorShare = floor.share;
   }
 }
 

@@ -38,6 +38,14 @@ export interface HostKernelParams {
    * small one the parallel regime's fixed cost. Fitted per entry (calibrate-host.ts); absent = no bound.
    */
   serialWakeUs?: number;
+  /**
+   * At two threads or more: a kernel costs at least this share of the one-thread entry's prediction
+   * (1/threads at the very least: n threads cannot do better than n times as fast). A key whose own
+   * multi-thread model is missing falls back to a class fitted on kernels that split well; the last
+   * 9×9 conv of the style-transfer net (32 → 3 channels) had been predicted 4× faster at two threads
+   * than at one, and measured 1.3× faster. Fitted with serialWakeUs; absent = no bound.
+   */
+  parallelFloorShare?: number;
 }
 
 /** A profiled kernel. */
@@ -117,9 +125,12 @@ export function kernelLatencyUs(
 ): number | undefined {
   const k = kernelInfo(node, graph);
   const us = kernelModelUs(params, k);
-  if (us === undefined || serial === undefined || params.serialWakeUs === undefined) return us;
+  if (us === undefined || serial === undefined) return us;
+  if (params.serialWakeUs === undefined && params.parallelFloorShare === undefined) return us;
   const serialUs = kernelModelUs(serial, k);
-  return serialUs === undefined ? us : Math.min(us, serialUs + params.serialWakeUs);
+  if (serialUs === undefined) return us;
+  const floor = serialUs * (params.parallelFloorShare ?? 0);
+  return Math.min(Math.max(us, floor), serialUs + (params.serialWakeUs ?? Infinity));
 }
 
 /** What `params`' own models predict (µs) for a kernel's counters, unbounded; undefined when none applies. */

@@ -114,7 +114,9 @@ export function createCostModel(device: Device, params?: DeviceCostParams): Anal
   function compileHost(proc: Processor, p: ProcessorCostParams): CompiledProcessor {
     const cp = compileProcessor(proc, p);
     const serial =
-      p.kernels?.serialWakeUs !== undefined ? params?.processors[`${proc.id}@1`]?.kernels : undefined;
+      p.kernels?.serialWakeUs !== undefined || p.kernels?.parallelFloorShare !== undefined
+        ? params?.processors[`${proc.id}@1`]?.kernels
+        : undefined;
     return serial && serial !== p.kernels ? { ...cp, serialKernels: serial } : cp;
   }
 

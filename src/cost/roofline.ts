@@ -71,7 +71,7 @@ export interface CompiledProcessor {
   readonly support: Map<DType, Map<string, string>>;
   /** Host kernel models (ProcessorCostParams.kernels); absent for every catalog processor. */
   readonly kernels?: HostKernelParams;
-  /** The one-thread entry's kernel models that bound these (HostKernelParams.serialWakeUs). */
+  /** The one-thread entry's kernel models that bound these (HostKernelParams.serialWakeUs, parallelFloorShare). */
   readonly serialKernels?: HostKernelParams;
   /** Host plain-run model (ProcessorCostParams.run); absent for every catalog processor. */
   readonly run?: RunOverhead;

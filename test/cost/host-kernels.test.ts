@@ -126,6 +126,12 @@ function shifted(tree: KernelTree, us: number): KernelTree {
   return { ...tree, below: shifted(tree.below, us), above: shifted(tree.above, us) };
 }
 
+/** The tree with every coefficient multiplied by `f`. */
+function scaled(tree: KernelTree, f: number): KernelTree {
+  if ('coef' in tree) return { coef: tree.coef.map((c) => c * f) };
+  return { ...tree, below: scaled(tree.below, f), above: scaled(tree.above, f) };
+}
+
 describe('nnls', () => {
   it('solves an unconstrained-feasible system exactly and clamps a negative coefficient to 0', () => {
     // X = [[1,0],[0,1],[1,1]], y = X·[2,3].
@@ -335,6 +341,31 @@ describe('a host cost model with kernel models', () => {
     // A bound above the entry's own prediction changes nothing.
     const loose = at({ ...slow, serialWakeUs: 500 });
     expect(1000 * loose.opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs + 100, 6);
+  });
+
+  it('bounds a multi-thread kernel below by its share of the one-thread kernel', () => {
+    // A two-thread entry ten times as fast as the one-thread entry: more than two threads can give.
+    const fast: HostKernelParams = {
+      ...kernels,
+      models: Object.fromEntries(
+        Object.entries(kernels.models).map(([key, m]) => [key, { ...m, tree: scaled(m.tree, 0.1) }]),
+      ),
+    };
+    const at = (two: HostKernelParams) =>
+      createCostModel(device, {
+        device: 'host',
+        processors: { 'cpu@1': { ...roofline, kernels }, 'cpu@2': { ...roofline, kernels: two } },
+        fittedFrom: 'test',
+      });
+    const n = convs.find((c) => kernelLatencyUs(kernels, c, graph) !== undefined);
+    if (!n) throw new Error('no covered conv');
+    const oneUs = 1000 * at(fast).opLatencyMs(n, graph, proc, { threads: 1 });
+    expect(1000 * at(fast).opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs * 0.1, 6);
+    const floored = at({ ...fast, parallelFloorShare: 0.5 });
+    expect(1000 * floored.opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs * 0.5, 6);
+    // With a wake-up bound as well, the floor still holds.
+    const both = at({ ...fast, parallelFloorShare: 0.55, serialWakeUs: 1000 });
+    expect(1000 * both.opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs * 0.55, 6);
   });
 
   it('ignores kernel models fitted with other counters', () => {
