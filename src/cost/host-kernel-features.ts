@@ -37,6 +37,7 @@ export const KERNEL_FEATURES = [
   'spillElems',
   'dramWeights',
   'coldCalls',
+  'flops',
 ] as const;
 export type KernelFeature = (typeof KERNEL_FEATURES)[number];
 export const KERNEL_FEATURE_COUNT = KERNEL_FEATURES.length;
@@ -77,6 +78,10 @@ const STREAM_FEATURES: readonly KernelFeature[] = [
   'outElems',
   'segments',
   'spillElems',
+  // The op's arithmetic (graph/cost.ts: 1 FLOP per element for a simple op, 4 for a transcendental
+  // one, 5 for a normalisation), so that a class model prices an op it never saw by its arithmetic:
+  // fitted without the style-transfer net, its InstanceNorms had been predicted at 39% of measured.
+  'flops',
 ];
 
 /** Which counters each class may use (others are held at 0 so they cannot stand in for each other). */
@@ -215,7 +220,10 @@ function counters(node: Node, graph: Graph): Float64Array {
     f[F.dramWeights] = nodeInfo(node, graph).paramBytes / 4;
   if (node.op === 'Conv' || node.op === 'ConvTranspose') convFeatures(node, graph, f);
   else if (node.op === 'MatMul' || node.op === 'Gemm') gemmFeatures(node, graph, f);
-  else f[F.segments] = rowsOf(node, graph);
+  else {
+    f[F.segments] = rowsOf(node, graph);
+    f[F.flops] = nodeInfo(node, graph).cost.flops;
+  }
   // Each further SGEMM of a grouped kernel (a depthwise conv's channels, a batched MatMul's matrices)
   // starts on its own weights and buffers, as warm or cold as the kernel's launch: ppocr-cls's
   // depthwise convs, in a model whose weights fit in L2, had been predicted 40% slow.

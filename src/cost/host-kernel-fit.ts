@@ -34,7 +34,7 @@ export interface KernelFitOptions {
 }
 
 /** A split must lower the summed relative error by this share, and the mean by SPLIT_MIN_GAIN, to be kept. */
-const SPLIT_GAIN = 0.05;
+const SPLIT_GAIN = 0.1;
 const SPLIT_MIN_GAIN = 0.001;
 /**
  * Splits screened at every gap between the sizes seen by one weighted least-squares round each, then
@@ -44,6 +44,13 @@ const SPLIT_MIN_GAIN = 0.001;
  * the rec model's 123K-element Adds at 19 µs against 26–35 µs measured.
  */
 const SPLITS_REFITTED = 8;
+/**
+ * Model families each side of a split must hold kernels of (or all the key's, if fewer): a leaf fitted
+ * on one model's kernels learns that model's context. Fitted without ViT, the broadcast Add's upper
+ * leaf held BERT's and PP-OCR's bias Adds only and priced ViT's 38K-element ones at 46 µs against
+ * 13–16 µs measured.
+ */
+const SPLIT_MIN_FAMILIES = 3;
 /** Iteratively reweighted least squares rounds (least absolute relative error); fewer while searching splits. */
 const IRLS_ROUNDS = 12;
 const SEARCH_IRLS_ROUNDS = 4;
@@ -171,7 +178,8 @@ function fitTree(group: readonly KernelSample[], bounds: Bounds, minLeaf: number
 
 /**
  * The SPLITS_REFITTED most promising split sizes: at every gap between two sizes seen (geometrically
- * between them: the threshold lies somewhere in the gap) that leaves minLeaf kernels on each side,
+ * between them: the threshold lies somewhere in the gap) that leaves minLeaf kernels and
+ * SPLIT_MIN_FAMILIES families on each side,
  * both sides fitted by one round of relative least squares, from running sums of the normal equations
  * over the kernels sorted by size (one pass for all gaps), and ranked by summed relative error.
  */
@@ -182,8 +190,12 @@ function screenSplits(group: readonly KernelSample[], bounds: Bounds, minLeaf: n
   const total = normalEquations(sorted, bounds, scale);
   const below = normalEquations([], bounds, scale);
   const ranked: { splitSize: number; loss: number }[] = [];
+  const need = Math.min(SPLIT_MIN_FAMILIES, new Set(sorted.map((s) => s.family)).size);
+  const familiesBelow = distinctRunning(sorted.map((s) => s.family));
+  const familiesAbove = distinctRunning(sorted.map((s) => s.family).reverse()).reverse();
   for (let i = 0; i < sorted.length - 1; i++) {
     addKernel(below, sorted[i], bounds, scale);
+    if (familiesBelow[i] < need || familiesAbove[i + 1] < need) continue;
     const lo = sorted[i].info.size;
     const hi = sorted[i + 1].info.size;
     if (lo === hi || i + 1 < minLeaf || sorted.length - i - 1 < minLeaf) continue;
@@ -204,6 +216,12 @@ function screenSplits(group: readonly KernelSample[], bounds: Bounds, minLeaf: n
     .sort((a, b) => a.loss - b.loss)
     .slice(0, SPLITS_REFITTED)
     .map((r) => r.splitSize);
+}
+
+/** How many distinct values the array holds up to each index. */
+function distinctRunning(values: readonly string[]): number[] {
+  const seen = new Set<string>();
+  return values.map((v) => seen.add(v).size);
 }
 
 /** Normal equations of the relative least-squares fit above the floors, columns scaled to unit maximum. */

@@ -81,6 +81,18 @@ describe('kernel work counters', () => {
     expect(kernelInfo(scalar.n, scalar.g).x[F.segments]).toBe(1);
   });
 
+  it('counts the arithmetic of a streaming kernel: a transcendental op or a normalisation costs more per element', () => {
+    const relu = oneOp('Relu', { x: [1, 16, 10, 10] });
+    const erf = oneOp('Erf', { x: [1, 16, 10, 10] });
+    const norm = oneOp('InstanceNormalization', { x: [1, 16, 10, 10] }, { s: [16], b: [16] });
+    expect(kernelInfo(relu.n, relu.g).x[F.flops]).toBe(1600);
+    expect(kernelInfo(erf.n, erf.g).x[F.flops]).toBe(4 * 1600);
+    expect(kernelInfo(norm.n, norm.g).x[F.flops]).toBe(5 * 1600);
+    // A dense kernel's arithmetic is in its tile MACs, not here.
+    const c = conv(8, 8, 10);
+    expect(kernelInfo(c.n, c.g).x[F.flops]).toBe(0);
+  });
+
   it('prices a kernel of a model whose weights overflow the warm footprint as colder', () => {
     const small = conv(16, 16, 8, 1); // 1 KB of weights: far below the L2, as warm as it gets
     expect(kernelInfo(small.n, small.g).x[F.coldLaunch]).toBe(-6);
@@ -200,6 +212,29 @@ describe('kernel model fit', () => {
     }));
     const tree = fitKernelModels(samples).models.Add.tree;
     expect('splitSize' in tree && tree.splitSize > 1.3e5 && tree.splitSize < 1.8e5).toBe(true);
+  });
+
+  it('does not split off kernels of fewer than three models', () => {
+    // Three models' kernels up to 50K elements follow one line; one model's above 100K cost 15 µs
+    // more. With every side required to hold three models, that step is not a split of its own.
+    const small = ['a', 'b', 'c'].flatMap((family) =>
+      Array.from({ length: 12 }, (_, i) => 1e3 + i * 4e3).map((e) => ({
+        info: kernel(addKeys, { outElems: e }),
+        family,
+        us: truth(e),
+      })),
+    );
+    const large = [1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6, 6.4e6, 1.28e7].map((e) => ({
+      info: kernel(addKeys, { outElems: e }),
+      family: 'x',
+      us: 15 + truth(e),
+    }));
+    const tree = fitKernelModels([...small, ...large]).models.Add.tree;
+    expect('splitSize' in tree && tree.splitSize > 5e4 && tree.splitSize < 1e5).toBe(false);
+    // Spread over three models, the same step is split off.
+    const spread = large.map((s, i) => ({ ...s, family: ['x', 'y', 'z'][i % 3] }));
+    const split = fitKernelModels([...small, ...spread]).models.Add.tree;
+    expect('splitSize' in split && split.splitSize > 4.5e4 && split.splitSize < 1e5).toBe(true);
   });
 
   it('never charges less per MAC than the floor it is given', () => {
