@@ -15,7 +15,8 @@
 // - a matrix–vector product (a classifier head, a squeeze-excite conv on a 1×1 map) reads each weight
 //   once: streamElems;
 // - everything else streams its elements, in rows where broadcasting or a per-row reduction splits
-//   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768).
+//   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768; a transpose copies runs of
+//   the trailing axes it leaves in place).
 import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
 import { hostCpuCaches } from '../hardware/cpu-caches.js';
@@ -372,6 +373,7 @@ function rowsOf(node: Node, graph: Graph): number {
   }
   if (op === 'BatchNormalization' || op === 'InstanceNormalization')
     return out.length > 1 ? out[0] * out[1] : 1;
+  if (op === 'Transpose') return product(out) / transposeRun(node, graph, out.length);
   // A broadcast operand: the loop runs once per run of contiguous elements it repeats over.
   let rows = 1;
   for (const name of node.inputs) {
@@ -381,6 +383,20 @@ function rowsOf(node: Node, graph: Graph): number {
     rows = Math.max(rows, product(out) / Math.max(1, inner));
   }
   return rows;
+}
+
+/**
+ * Elements a transpose copies in one contiguous run: the trailing axes its permutation leaves in place
+ * ([0, 2, 1, 3] moves rows of the last axis; [0, 2, 3, 1] gathers element by element).
+ */
+function transposeRun(node: Node, graph: Graph, rank: number): number {
+  const perm = Array.isArray(node.attrs.perm)
+    ? (node.attrs.perm as number[])
+    : Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const input = shapeOf(graph, node.inputs[0]);
+  let run = 1;
+  for (let i = perm.length - 1; i >= 0 && perm[i] === i; i--) run *= input?.[i] ?? 1;
+  return run;
 }
 
 /**

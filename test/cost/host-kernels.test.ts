@@ -93,6 +93,17 @@ describe('kernel work counters', () => {
     expect(kernelInfo(c.n, c.g).x[F.flops]).toBe(0);
   });
 
+  it('counts the contiguous runs a transpose copies', () => {
+    // Heads to the front keeps rows of 64; channels last gathers element by element.
+    const heads = oneOp('Transpose', { x: [1, 50, 12, 64] }, {}, { perm: [0, 2, 1, 3] });
+    expect(kernelInfo(heads.n, heads.g).x[F.segments]).toBe(50 * 12);
+    const nhwc = oneOp('Transpose', { x: [1, 8, 5, 5] }, {}, { perm: [0, 2, 3, 1] });
+    expect(kernelInfo(nhwc.n, nhwc.g).x[F.segments]).toBe(8 * 5 * 5);
+    // No perm: the axes reversed, nothing left in place.
+    const reversed = oneOp('Transpose', { x: [4, 6] });
+    expect(kernelInfo(reversed.n, reversed.g).x[F.segments]).toBe(24);
+  });
+
   it('prices a kernel of a model whose weights overflow the warm footprint as colder', () => {
     const small = conv(16, 16, 8, 1); // 1 KB of weights: far below the L2, as warm as it gets
     expect(kernelInfo(small.n, small.g).x[F.coldLaunch]).toBe(-6);
