@@ -4,7 +4,15 @@
 // any, transferred from fitted sibling processors of the same family elsewhere, catalog defaults for
 // processors with no justifiable sibling (each file records which is which and why).
 import { getDevice } from '../hardware/catalog.js';
-import { DEFAULT_HOST_FILE, loadHost, withCoreWorkers, type HostFile } from '../hardware/host.js';
+import type { Graph } from '../graph/types.js';
+import { tensorBytes } from '../graph/types.js';
+import {
+  DEFAULT_HOST_FILE,
+  loadHost,
+  withCoreWorkers,
+  type HostFile,
+  type HostMeasurements,
+} from '../hardware/host.js';
 import type { Device } from '../hardware/schema.js';
 import { loadPhoneCalibration } from './calibrate-published.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
@@ -20,6 +28,13 @@ export interface DeviceWithCost {
    * its own) or 'catalog-defaults'.
    */
   fittedFrom: string;
+  /**
+   * `host` only: what the Node executor adds to one request of `graph` besides its partitions'
+   * session.runs (ms), measured (executorRequestMs). A plan's predicted latency is what the runtime
+   * spends; `hetero run` and the study's execute cells add this to compare with the wall time of a
+   * request through the executor.
+   */
+  requestMs?: (graph: Graph) => number;
 }
 
 export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE): DeviceWithCost {
@@ -27,7 +42,12 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
     const host = loadHost(hostFile);
     const device = withCoreWorkers(host.device);
     const params = withCoreWorkerParams(host.params, device, workerSyncUs(host));
-    return { device, cost: createCostModel(device, params), fittedFrom: host.params.fittedFrom };
+    return {
+      device,
+      cost: createCostModel(device, params),
+      fittedFrom: host.params.fittedFrom,
+      requestMs: (graph) => executorRequestMs(host.measurements, graph),
+    };
   }
   const device = getDevice(id);
   const params = loadPhoneCalibration(id);
@@ -36,6 +56,22 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
     cost: createCostModel(device, params),
     fittedFrom: params?.fittedFrom ?? 'catalog-defaults',
   };
+}
+
+/**
+ * What the Node executor adds to a request of `graph` (ms): the measured fixed part plus the per-MiB
+ * part over the model's inputs and outputs, which cross between the main thread and the workers;
+ * 0 for a host file written before it was measured.
+ */
+export function executorRequestMs(m: Pick<HostMeasurements, 'executorRequest'>, graph: Graph): number {
+  const r = m.executorRequest;
+  if (!r) return 0;
+  let bytes = 0;
+  for (const name of [...graph.inputs, ...graph.outputs]) {
+    const t = graph.tensors.get(name);
+    if (t && !t.constant) bytes += tensorBytes(t) ?? 0;
+  }
+  return (r.latencyUs + (r.usPerMiB * bytes) / 2 ** 20) / 1000;
 }
 
 /**

@@ -28,6 +28,12 @@ export interface HostMeasurements {
    */
   workerHandoff?: { latencyUs: number; usPerMiB: number };
   /**
+   * What the Node executor adds to a request besides its partitions' session.runs (runtime/
+   * profile-executor.ts): a fixed part (µs) and µs per MiB of model inputs and outputs. Absent in
+   * host files written before it was measured.
+   */
+  executorRequest?: { latencyUs: number; usPerMiB: number };
+  /**
    * What one session.run of a one-kernel model costs from JavaScript (µs) per thread count: the
    * binding, the feeds and fetches, the executor's bookkeeping: a run's fixed cost (cost/host-run.ts).
    * Absent in host files written before it was measured.

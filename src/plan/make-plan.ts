@@ -18,7 +18,7 @@ export function fingerprintOf(graph: Graph): string {
 
 export function makePlan(
   graph: Graph,
-  device: Device,
+  device: Pick<Device, 'id'>,
   strategy: string,
   placements: Record<string, Placement>,
   extra: Partial<Omit<Plan, 'model' | 'fingerprint' | 'device' | 'strategy' | 'placements'>> = {},

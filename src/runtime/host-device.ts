@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { calibrateHost, type ProfiledModel } from '../cost/calibrate-host.js';
 import {
   deviceWithCost,
+  executorRequestMs,
   withCoreWorkerParams,
   workerSyncUs,
   type DeviceWithCost,
@@ -71,6 +72,7 @@ export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Pr
     device,
     cost: createCostModel(device, params),
     fittedFrom: params.fittedFrom,
+    requestMs: (graph) => executorRequestMs(fitted.measurements, graph),
     calibration: `${QUICK_CALIBRATION}; no ${hostFile}: run \`hetero calibrate\` for a full one`,
   };
 }

@@ -37,10 +37,12 @@ export async function runExecuteCell(
         message: 'its plans change the model (need retraining) and cannot be executed',
       },
     };
-  const { device, cost } = studyDevice(p.device, hostFile);
+  const { device, cost, requestMs } = studyDevice(p.device, hostFile);
   const evaluation = evaluatePlan(plan, graph, device, cost);
   const simulatedMs = idleRequestMs(plan, graph, device, cost);
-  const predictedMs = simulatedMs ?? evaluation.latencyMs;
+  // The wall time of a request through the executor: the plan's latency plus its request cost.
+  const executorMs = requestMs?.(graph) ?? 0;
+  const predictedMs = (simulatedMs ?? evaluation.latencyMs) + executorMs;
   const inputs = Object.entries(model.inputs ?? {}).map(([name, dims]) => ({ name, dims }));
   const target = loadExecTarget(model.source, inputs, model.values ?? {});
   const result = await executePlan(target, plan, device, { runs: p.runs ?? 5 });
@@ -74,6 +76,7 @@ export async function runExecuteCell(
         backend: result.backend,
         predictedBy: simulatedMs !== undefined ? 'simulator' : 'evaluatePlan',
         evaluatedMs: evaluation.latencyMs,
+        requestMs: executorMs,
         calibration: calibration ?? null,
         runsMs: result.runsMs,
         partitions: result.partitions.length,

@@ -42,6 +42,9 @@ describe('hetero run', () => {
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(report.measuredMs).toBeGreaterThan(0);
     expect(report.predictedMs).toBeGreaterThan(0);
+    // The executor's measured request cost is part of the prediction on the node backend.
+    expect(report.requestMs).toBeGreaterThan(0);
+    expect(report.predictedMs).toBeGreaterThan(report.requestMs as number);
     expect(Number.isFinite(report.errorPct)).toBe(true);
     expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-4);
     expect((report.trace as { events: unknown[] }).events.length).toBeGreaterThan(0);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createCostModel } from '../../src/cost/index.js';
 import type { TensorInfo } from '../../src/graph/types.js';
 import { defaultProcessorParams } from '../../src/cost/defaults.js';
-import { withCoreWorkerParams, workerSyncUs } from '../../src/cost/for-device.js';
+import { executorRequestMs, withCoreWorkerParams, workerSyncUs } from '../../src/cost/for-device.js';
+import { oneOp } from './model-helpers.js';
 import { buildHostDevice, withCoreWorkers } from '../../src/hardware/host.js';
 import { getDevice } from '../../src/hardware/index.js';
 import { TEST_HOST } from '../test-host.js';
@@ -119,5 +120,16 @@ describe('syncMs', () => {
     // Without a measurement the kind table's cpu→cpu wake-up stands.
     const assumed = createCostModel(host, withCoreWorkerParams(params, host));
     expect(assumed.syncMs(cpu0, cpu1)).toBeCloseTo(0.01);
+  });
+
+  it('prices a request through the executor by its fixed part and the bytes of its inputs and outputs', () => {
+    // A Relu on 1 MiB: 1 MiB in, 1 MiB out.
+    const { g } = oneOp('Relu', { x: [1, 1 << 18] });
+    const measured = { executorRequest: { latencyUs: 120, usPerMiB: 80 } };
+    expect(executorRequestMs(measured, g)).toBeCloseTo((120 + 2 * 80) / 1000, 9);
+    const tiny = oneOp('Relu', { x: [1, 16] }).g;
+    expect(executorRequestMs(measured, tiny)).toBeCloseTo((120 + (2 * 64 * 80) / 2 ** 20) / 1000, 9);
+    // A host file from before it was measured adds nothing.
+    expect(executorRequestMs({}, g)).toBe(0);
   });
 });

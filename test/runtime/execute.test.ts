@@ -16,6 +16,7 @@ import { splitPlan } from '../../src/runtime/submodel.js';
 import { toWire } from '../../src/runtime/wire.js';
 import * as ort from 'onnxruntime-node';
 import { liveWorkerCount } from '../../src/runtime/node-workers.js';
+import { measureExecutorRequest } from '../../src/runtime/profile-executor.js';
 import { loadExecTarget, type ExecTarget } from '../../src/runtime/target.js';
 import { GraphBuilder } from '../../src/zoo/builder.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
@@ -138,6 +139,18 @@ describe('scheduling on a worker', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the executor’s request cost', () => {
+  it('is measured as wall time less session.run, a fixed part and a part per MiB, and leaves no worker', async () => {
+    const m = await measureExecutorRequest(10);
+    // Two thread hops and a message each way: more than nothing, far less than a second.
+    expect(m.latencyUs).toBeGreaterThan(0);
+    expect(m.latencyUs).toBeLessThan(1e6);
+    expect(m.usPerMiB).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(m.usPerMiB)).toBe(true);
+    expect(liveWorkerCount()).toBe(0);
   });
 });
 
