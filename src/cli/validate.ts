@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { FidelitySummary } from '../cost/fidelity.js';
 import { ESTIMATE_QUANTILE } from '../cost/measurements.js';
-import { validateHost, type ValidationReport } from '../cost/validate-host.js';
+import { HOLD_OUTS, validateHost, type HoldOut, type ValidationReport } from '../cost/validate-host.js';
 import { HeteroError } from '../errors.js';
 import { phoneFidelity } from '../cost/calibrate-published.js';
 import { getDevice } from '../hardware/catalog.js';
@@ -28,6 +28,7 @@ interface ValidateFlags {
   runs?: string;
   host: string;
   cache: string | false;
+  holdOut: string;
 }
 
 /** --quick: four fast families, fewer runs. */
@@ -49,11 +50,17 @@ export function registerValidate(program: Command, print: (text: string) => void
     )
     .option('--cache <dir>', 'profile cache directory', DEFAULT_PROFILE_DIR)
     .option('--no-cache', 'measure every profile afresh')
+    .option(
+      '--hold-out <what>',
+      'family: each fold holds out a model family at every size; input: one model at one input size (its other sizes stay in the fit)',
+      'family',
+    )
     .action(async (flags: ValidateFlags) => {
       if (flags.device !== 'host') {
         print(validatePhone(flags.device, flags.json === true));
         return;
       }
+      const holdOut = parseHoldOut(flags.holdOut);
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
       const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
@@ -66,12 +73,18 @@ export function registerValidate(program: Command, print: (text: string) => void
         const data = await profileSuite(suite, threads, { runs, cacheDir: flags.cache }, (p) =>
           progress.update(p.done + 1, p.label),
         );
-        report = validateHost(measurements, data);
+        report = validateHost(measurements, data, { holdOut });
       } finally {
         progress.stop();
       }
       print(flags.json ? JSON.stringify(report, null, 2) : renderValidation(report));
     });
+}
+
+function parseHoldOut(value: string): HoldOut {
+  const v = HOLD_OUTS.find((h) => h === value);
+  if (!v) throw new HeteroError('--hold-out', `"${value}" is not one of ${HOLD_OUTS.join(', ')}`);
+  return v;
 }
 
 /** The calibrated host's measurements when they cover the thread counts, else fresh ones. */
@@ -94,7 +107,9 @@ const row = (name: string, s: FidelitySummary): string[] => [
 
 export function renderValidation(r: ValidationReport): string {
   const lines = [
-    `leave-one-model-out over ${r.families.length} model families (${r.families.join(', ')})`,
+    r.holdOut === 'input'
+      ? `leave-one-model-out, each model at one input size held out (its other sizes stay in the fit), over ${r.families.length} model families (${r.families.join(', ')})`
+      : `leave-one-model-out, each model family held out at every input size, over ${r.families.length} families (${r.families.join(', ')})`,
     '',
     table([
       ['', 'cases', 'within ±10%', 'MAPE'],

@@ -1,5 +1,7 @@
 // Leave-one-model-out validation of the host cost model (hetero validate --device host): for each model
-// family, calibrate on the other families' profiles, predict the held-out one with the cost model
+// family (holdOut 'family', the default: every input size of it), calibrate on the other families'
+// profiles, or for each model at one input size (holdOut 'input': its other sizes stay in the fit, as
+// when a calibrated host predicts a model at a size never profiled), predict the held-out one with the cost model
 // (each node's opLatencyMs with RunContext.profiled, as the profiler reports it, scored per op; a plain
 // run from those kernels, host-run.ts, scored end to end — what opLatencyMs sums to by default) and compare with what was measured. Nothing of the held-out family
 // reaches its fold's fit: kernel models, curves and run overhead are all fitted without it. A FLOPs-only
@@ -23,8 +25,16 @@ import type { CostModel } from './types.js';
 /** Per-op cases below this (µs) are not scored by default: the profiler's 1 µs ticks are ≥ 10% of them. */
 export const DEFAULT_MIN_OP_US = 10;
 
+/**
+ * What each fold holds out: a whole model family (every input size), or one model at one input size.
+ */
+export type HoldOut = 'family' | 'input';
+export const HOLD_OUTS: readonly HoldOut[] = ['family', 'input'];
+
 export interface ValidateOptions extends CalibrateOptions {
   minOpUs?: number;
+  /** Default 'family'. */
+  holdOut?: HoldOut;
 }
 
 export interface ModelCase {
@@ -55,7 +65,8 @@ export interface ValidationReport extends FidelityPair {
   baseline: FidelityPair;
   models: ModelCase[];
   families: string[];
-  /** Which families each held-out family's calibration was fitted on. */
+  holdOut: HoldOut;
+  /** What each fold held out (a family, or a family at one input size) and the families it was fitted on. */
   folds: { heldOut: string; fittedOn: string[] }[];
   /** Background load over the profiles (cores others kept busy), when the profiles recorded it. */
   load?: { meanBackgroundCores: number; maxBackgroundCores: number };
@@ -88,11 +99,14 @@ export function validateHost(
   const folds: ValidationReport['folds'] = [];
   let scoredMs = 0;
   let totalMs = 0;
-  for (const family of families) {
-    const train = data.filter((d) => d.family !== family);
-    const test = data.filter((d) => d.family === family);
+  const holdOut = opts.holdOut ?? 'family';
+  const foldOf = (d: ProfiledModel): string =>
+    holdOut === 'input' ? `${d.family} ${shapes(d.profile.inputs)}` : d.family;
+  for (const fold of [...new Set(data.map(foldOf))]) {
+    const train = data.filter((d) => foldOf(d) !== fold);
+    const test = data.filter((d) => foldOf(d) === fold);
     const calibration = calibrateHost(measurements, train, opts);
-    folds.push({ heldOut: family, fittedOn: calibration.fittedOn });
+    folds.push({ heldOut: fold, fittedOn: calibration.fittedOn });
     const model = createCostModel(calibration.device, calibration.params);
     const base = fitFlopsBaseline(train, measurements.cores);
     for (const d of test) {
@@ -106,7 +120,7 @@ export function validateHost(
       e2e.push({ label, predictedMs: endToEndMs, measuredMs: measured });
       baseE2e.push({ label, predictedMs: baselineMs, measuredMs: measured });
       models.push({
-        family,
+        family: d.family,
         model: d.profile.model,
         inputs: d.profile.inputs,
         threads: d.profile.threads,
@@ -142,6 +156,7 @@ export function validateHost(
     baseline: { endToEnd: summarizeFidelity(baseE2e), perOp: summarizeFidelity(baseOp) },
     models,
     families,
+    holdOut,
     folds,
     ...loadOf(data),
   };

@@ -163,6 +163,27 @@ describe('host calibration on two small models', () => {
     expect(r.perOpAll.cases).toBeGreaterThan(r.perOp.cases);
     for (const m of r.models) expect(m.predictedMs).toBeGreaterThan(0);
   });
+
+  it('holding out one input size keeps the model’s other sizes in the fit', async () => {
+    const [narrow] = await profileSuite(
+      [{ family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [{ name: 'x', dims: [1, 3, 48, 64] }] }],
+      [1],
+      { runs: 3, warmup: 1, cacheDir: false, quiet: false, sessions: 1 },
+    );
+    const all = [...data, { ...narrow, profile: { ...narrow.profile, backgroundCores: 0 } }];
+    const r = validateHost(HOST, all, { holdOut: 'input' });
+    expect(r.holdOut).toBe('input');
+    expect(r.folds.map((f) => f.heldOut).sort()).toEqual([
+      'mobilenetv2 input=1x3x96x96',
+      'ppocr-cls x=1x3x48x64',
+      'ppocr-cls x=1x3x48x96',
+    ]);
+    for (const f of r.folds.filter((f) => f.heldOut.startsWith('ppocr-cls')))
+      expect(f.fittedOn.sort()).toEqual(['mobilenetv2', 'ppocr-cls']);
+    expect(r.endToEnd.cases).toBe(5);
+    // By family, both ppocr-cls sizes leave together.
+    expect(validateHost(HOST, all).folds.map((f) => f.heldOut)).toEqual(['ppocr-cls', 'mobilenetv2']);
+  });
 });
 
 describe('control flow', () => {
