@@ -179,9 +179,9 @@ function fitTree(group: readonly KernelSample[], bounds: Bounds, minLeaf: number
 /**
  * The SPLITS_REFITTED most promising split sizes: at every gap between two sizes seen (geometrically
  * between them: the threshold lies somewhere in the gap) that leaves minLeaf kernels and
- * SPLIT_MIN_FAMILIES families on each side,
- * both sides fitted by one round of relative least squares, from running sums of the normal equations
- * over the kernels sorted by size (one pass for all gaps), and ranked by summed relative error.
+ * SPLIT_MIN_FAMILIES families on each side, both sides fitted by one round of relative least squares
+ * from running sums of the normal equations over the kernels sorted by size (one pass for all gaps),
+ * ranked by summed relative error.
  */
 function screenSplits(group: readonly KernelSample[], bounds: Bounds, minLeaf: number): number[] {
   const sorted = [...group].sort((a, b) => a.info.size - b.info.size);
