@@ -15,8 +15,8 @@
 // - a matrix–vector product (a classifier head, a squeeze-excite conv on a 1×1 map) reads each weight
 //   once: streamElems;
 // - everything else streams its elements, in rows where broadcasting or a per-row reduction splits
-//   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768; a transpose copies runs of
-//   the trailing axes it leaves in place).
+//   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768; a transpose, slice or concat
+//   copies runs of the trailing axes it leaves whole).
 import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
 import { hostCpuCaches } from '../hardware/cpu-caches.js';
@@ -374,6 +374,20 @@ function rowsOf(node: Node, graph: Graph): number {
   if (op === 'BatchNormalization' || op === 'InstanceNormalization')
     return out.length > 1 ? out[0] * out[1] : 1;
   if (op === 'Transpose') return product(out) / transposeRun(node, graph, out.length);
+  if (op === 'Slice' || op === 'Split') {
+    // Runs of the axes after the last one cut: slicing LSTM gates [4·H] out of [1, 4·H] is one run.
+    const x = shapeOf(graph, node.inputs[0]);
+    if (!x || x.length !== out.length) return 1;
+    let cut = -1;
+    for (let i = 0; i < x.length; i++) if (x[i] !== out[i]) cut = i;
+    return cut < 0 ? 1 : product(out.slice(0, cut)) * node.outputs.length;
+  }
+  if (op === 'Concat') {
+    // One run per input per index of the axes before the concatenation axis.
+    const axis = typeof node.attrs.axis === 'number' ? node.attrs.axis : 0;
+    const a = axis < 0 ? axis + out.length : axis;
+    return product(out.slice(0, a)) * node.inputs.filter((n) => n !== '').length;
+  }
   // A broadcast operand: the loop runs once per run of contiguous elements it repeats over.
   let rows = 1;
   for (const name of node.inputs) {

@@ -5,9 +5,13 @@ import type { ProfiledModel } from '../cost/calibrate-host.js';
 import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
+import { densenet121 } from '../zoo/densenet.js';
+import { efficientnetB0 } from '../zoo/efficientnet.js';
 import { BERT_BASE, bert } from '../zoo/index.js';
 import { inceptionV3 } from '../zoo/inception.js';
 import { retinaface } from '../zoo/retinaface.js';
+import { shufflenetV2 } from '../zoo/shufflenet.js';
+import { squeezenet11 } from '../zoo/squeezenet.js';
 import { fastStyleTransfer } from '../zoo/style-transfer.js';
 import { vgg16 } from '../zoo/vgg.js';
 import { vitB16 } from '../zoo/vit.js';
@@ -84,6 +88,14 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
   builtPair('retinaface', retinaface, 192, 160),
   builtPair('fast-style-transfer', (s) => fastStyleTransfer(s, s), 128, 96),
   builtPair('vgg16', vgg16, 96, 64),
+  // EfficientNet-B0's SE blocks and SiLU (Sigmoid × x) on 3×3 and 5×5 depthwise convs, SqueezeNet's
+  // fire modules (parallel 1×1 and 3×3 expands, concatenated), DenseNet-121's ever-wider concats
+  // feeding pre-activation BatchNorms, ShuffleNetV2's channel split and shuffle (Slice, 5-D
+  // Transpose): each mixes kernels of the families above in proportions none of them has.
+  builtPair('efficientnet-b0', efficientnetB0, 160, 128),
+  builtPair('squeezenet1.1', squeezenet11, 224, 160),
+  builtPair('densenet121', densenet121, 128, 96),
+  builtPair('shufflenetv2-1.0', shufflenetV2, 224, 160),
 ];
 
 function pair(

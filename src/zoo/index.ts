@@ -4,11 +4,15 @@ import { HeteroError } from '../errors.js';
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { bert } from './bert.js';
+import { densenet121 } from './densenet.js';
+import { efficientnetB0 } from './efficientnet.js';
 import { inceptionV3 } from './inception.js';
 import { mobilenetV2, mobilenetV3Large } from './mobilenet.js';
 import { posenet } from './posenet.js';
 import { resnet50 } from './resnet.js';
 import { retinaface } from './retinaface.js';
+import { shufflenetV2 } from './shufflenet.js';
+import { squeezenet11 } from './squeezenet.js';
 import { fastStyleTransfer } from './style-transfer.js';
 import { vgg16 } from './vgg.js';
 import { vitB16 } from './vit.js';
@@ -193,6 +197,49 @@ const ENTRIES: ZooEntry[] = [
       note: 'excludes BN running mean/var',
     },
     build: () => mobilenetV3Large(),
+  },
+  {
+    name: 'efficientnet-b0',
+    description: 'EfficientNet-B0, 224×224 (MBConv with squeeze-excite, SiLU as Sigmoid × x)',
+    paper: 'Tan & Le, EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks, ICML 2019',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: { value: 0.39e9, source: `${TORCHVISION}: EfficientNet_B0_Weights.IMAGENET1K_V1` },
+    params: { value: 5_288_548, source: `${TORCHVISION}: EfficientNet_B0_Weights.IMAGENET1K_V1` },
+    build: () => efficientnetB0(),
+  },
+  {
+    name: 'squeezenet1.1',
+    description: 'SqueezeNet 1.1, 224×224 (Fire modules: 1×1 squeeze, 1×1 and 3×3 expand, concatenated)',
+    paper:
+      'Iandola et al., SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and <0.5MB model size, arXiv 1602.07360',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: {
+      value: 0.349e9,
+      source: `${TORCHVISION}: SqueezeNet1_1_Weights.IMAGENET1K_V1 (torchvision source meta _ops 0.349)`,
+    },
+    params: { value: 1_235_496, source: `${TORCHVISION}: SqueezeNet1_1_Weights.IMAGENET1K_V1` },
+    build: () => squeezenet11(),
+  },
+  {
+    name: 'densenet121',
+    description: 'DenseNet-121 (growth 32, blocks 6/12/24/16), 224×224',
+    paper: 'Huang et al., Densely Connected Convolutional Networks, CVPR 2017',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: { value: 2.83e9, source: `${TORCHVISION}: DenseNet121_Weights.IMAGENET1K_V1` },
+    params: { value: 7_978_856, source: `${TORCHVISION}: DenseNet121_Weights.IMAGENET1K_V1` },
+    build: () => densenet121(),
+  },
+  {
+    name: 'shufflenetv2-1.0',
+    description: 'ShuffleNetV2 1.0×, 224×224 (channel split, depthwise units, channel shuffle)',
+    paper: 'Ma et al., ShuffleNet V2: Practical Guidelines for Efficient CNN Architecture Design, ECCV 2018',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: {
+      value: 0.145e9,
+      source: `${TORCHVISION}: ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1 (torchvision source meta _ops 0.145)`,
+    },
+    params: { value: 2_278_604, source: `${TORCHVISION}: ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1` },
+    build: () => shufflenetV2(),
   },
 ];
 

@@ -15,6 +15,8 @@ import { createCostModel } from '../../src/cost/model.js';
 import type { ProcessorCostParams } from '../../src/cost/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
 import { conv, oneOp } from './model-helpers.js';
+import { GraphBuilder } from '../../src/zoo/builder.js';
+import { inferShapes } from '../../src/graph/shape-inference.js';
 import { CALIBRATION_HOST } from '../test-host.js';
 
 const F = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<
@@ -102,6 +104,23 @@ describe('kernel work counters', () => {
     // No perm: the axes reversed, nothing left in place.
     const reversed = oneOp('Transpose', { x: [4, 6] });
     expect(kernelInfo(reversed.n, reversed.g).x[F.segments]).toBe(24);
+  });
+
+  it('counts the contiguous runs a slice or a concat copies', () => {
+    const sliceOf = (shape: number[], o: { starts: number[]; ends: number[]; axes: number[] }) => {
+      const b = new GraphBuilder('slice');
+      b.output(b.slice(b.input('x', shape), o));
+      const g = inferShapes(b.build(), {}).graph;
+      return kernelInfo(g.nodes[g.nodes.length - 1]!, g).x[F.segments];
+    };
+    // A channel split keeps each image's channels contiguous: one run; cutting the last axis, one per row.
+    expect(sliceOf([1, 116, 14, 14], { starts: [0], ends: [58], axes: [1] })).toBe(1);
+    expect(sliceOf([6, 8], { starts: [0], ends: [4], axes: [1] })).toBe(6);
+    // A concat on channels: one run per input; on the last axis, one per row per input.
+    const c = oneOp('Concat', { a: [1, 8, 5, 5], b: [1, 4, 5, 5] }, {}, { axis: 1 });
+    expect(kernelInfo(c.n, c.g).x[F.segments]).toBe(2);
+    const rows = oneOp('Concat', { a: [6, 8], b: [6, 4] }, {}, { axis: 1 });
+    expect(kernelInfo(rows.n, rows.g).x[F.segments]).toBe(12);
   });
 
   it('prices a kernel of a model whose weights overflow the warm footprint as colder', () => {

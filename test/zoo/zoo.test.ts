@@ -88,6 +88,14 @@ const PUBLISHED: Record<string, Published> = {
   // and the Johnson et al. layer table.
   posenet: {},
   'fast-style-transfer': {},
+  // torchvision EfficientNet_B0_Weights.IMAGENET1K_V1: GFLOPS 0.39, num_params 5,288,548.
+  'efficientnet-b0': { macs: 0.39e9, params: 5_288_548 },
+  // torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1 (models/squeezenet.py meta): _ops 0.349, 1,235,496.
+  'squeezenet1.1': { macs: 0.349e9, params: 1_235_496 },
+  // torchvision DenseNet121_Weights.IMAGENET1K_V1: GFLOPS 2.83, num_params 7,978,856.
+  densenet121: { macs: 2.83e9, params: 7_978_856 },
+  // torchvision ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1 (models/shufflenetv2.py meta): _ops 0.145, 2,278,604.
+  'shufflenetv2-1.0': { macs: 0.145e9, params: 2_278_604 },
 };
 
 const GRAPHS = new Map<string, Graph>();
@@ -101,7 +109,7 @@ function zoo(name: string): Graph {
 }
 
 describe('zoo registry', () => {
-  it('lists the eleven models', () => {
+  it('lists the fifteen models', () => {
     expect(zooNames()).toEqual([
       'vgg16',
       'resnet50',
@@ -114,6 +122,10 @@ describe('zoo registry', () => {
       'bert-base',
       'vit-b16',
       'mobilenetv3-large',
+      'efficientnet-b0',
+      'squeezenet1.1',
+      'densenet121',
+      'shufflenetv2-1.0',
     ]);
     expect(Object.keys(PUBLISHED).sort()).toEqual([...zooNames()].sort());
   });
