@@ -382,22 +382,31 @@ describe('a host cost model with kernel models', () => {
     expect(breakdown.dispatchMs + Math.max(breakdown.computeMs, breakdown.memoryMs)).toBeCloseTo(base, 12);
   });
 
-  it('bounds a multi-thread kernel by the one-thread kernel plus the pool wake-up', () => {
-    // A two-thread entry that charges every kernel 100 µs more than the one-thread entry.
-    const slow: HostKernelParams = {
-      ...kernels,
-      models: Object.fromEntries(
-        Object.entries(kernels.models).map(([key, m]) => [key, { ...m, tree: shifted(m.tree, 100) }]),
-      ),
-    };
-    const at = (two: HostKernelParams) =>
-      createCostModel(device, {
-        device: 'host',
-        processors: { 'cpu@1': { ...roofline, kernels }, 'cpu@2': { ...roofline, kernels: two } },
-        fittedFrom: 'test',
-      });
+  /** The fitted kernels with every key's tree transformed. */
+  const withTrees = (f: (t: KernelTree) => KernelTree): HostKernelParams => ({
+    ...kernels,
+    models: Object.fromEntries(
+      Object.entries(kernels.models).map(([key, m]) => [key, { ...m, tree: f(m.tree) }]),
+    ),
+  });
+  /** A cost model whose one-thread entry has `kernels` and whose two-thread entry has `two`. */
+  const withTwoThreads = (two: HostKernelParams) =>
+    createCostModel(device, {
+      device: 'host',
+      processors: { 'cpu@1': { ...roofline, kernels }, 'cpu@2': { ...roofline, kernels: two } },
+      fittedFrom: 'test',
+    });
+  const coveredConv = () => {
     const n = convs.find((c) => kernelLatencyUs(kernels, c, graph) !== undefined);
     if (!n) throw new Error('no covered conv');
+    return n;
+  };
+
+  it('bounds a multi-thread kernel by the one-thread kernel plus the pool wake-up', () => {
+    // A two-thread entry that charges every kernel 100 µs more than the one-thread entry.
+    const slow = withTrees((t) => shifted(t, 100));
+    const at = withTwoThreads;
+    const n = coveredConv();
     const oneUs = 1000 * at(slow).opLatencyMs(n, graph, proc, { threads: 1 });
     // Unbounded, the two-thread entry's own model; bounded, at most one thread's time + 7 µs.
     expect(1000 * at(slow).opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs + 100, 6);
@@ -410,20 +419,9 @@ describe('a host cost model with kernel models', () => {
 
   it('bounds a multi-thread kernel below by its share of the one-thread kernel', () => {
     // A two-thread entry ten times as fast as the one-thread entry: more than two threads can give.
-    const fast: HostKernelParams = {
-      ...kernels,
-      models: Object.fromEntries(
-        Object.entries(kernels.models).map(([key, m]) => [key, { ...m, tree: scaled(m.tree, 0.1) }]),
-      ),
-    };
-    const at = (two: HostKernelParams) =>
-      createCostModel(device, {
-        device: 'host',
-        processors: { 'cpu@1': { ...roofline, kernels }, 'cpu@2': { ...roofline, kernels: two } },
-        fittedFrom: 'test',
-      });
-    const n = convs.find((c) => kernelLatencyUs(kernels, c, graph) !== undefined);
-    if (!n) throw new Error('no covered conv');
+    const fast = withTrees((t) => scaled(t, 0.1));
+    const at = withTwoThreads;
+    const n = coveredConv();
     const oneUs = 1000 * at(fast).opLatencyMs(n, graph, proc, { threads: 1 });
     expect(1000 * at(fast).opLatencyMs(n, graph, proc, { threads: 2 })).toBeCloseTo(oneUs * 0.1, 6);
     const floored = at({ ...fast, parallelFloorShare: 0.5 });

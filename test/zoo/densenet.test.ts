@@ -1,15 +1,10 @@
 // DenseNet-121 against torchvision: shapes, published MACs and parameters, structure, and a real run of
 // the exported model on onnxruntime-node.
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { graphCost } from '../../src/graph/cost.js';
-import { inferShapes } from '../../src/graph/shape-inference.js';
 import type { Graph } from '../../src/graph/types.js';
-import { numel } from '../../src/graph/types.js';
 import { densenet121 } from '../../src/zoo/densenet.js';
-
-const TOLERANCE = 0.03;
+import { expectWithin, inferred, runExported, weightCount } from './zoo-helpers.js';
 
 // torchvision DenseNet121_Weights.IMAGENET1K_V1, meta in torchvision/models/densenet.py: num_params
 // 7,978,856 and _ops 2.834, which the weights docs (pytorch.org/vision/stable/models/generated/
@@ -17,33 +12,6 @@ const TOLERANCE = 0.03;
 // and linears; num_params counts parameters, not BN running-stat buffers.
 const PUBLISHED_MACS = 2.83e9;
 const PUBLISHED_PARAMS = 7_978_856;
-
-/** Elements of the float weight tensors; BN running mean/var and small known-value constants excluded. */
-function weightCount(g: Graph): number {
-  const stats = new Set<string>();
-  for (const n of g.nodes) {
-    if (n.op === 'BatchNormalization') for (const i of [3, 4]) stats.add(n.inputs[i] ?? '');
-  }
-  let total = 0;
-  for (const t of g.tensors.values()) {
-    if (!t.constant || t.dtype !== 'float32' || t.value !== undefined) continue;
-    if (stats.has(t.name)) continue;
-    total += numel(t.shape) ?? Number.NaN;
-  }
-  return total;
-}
-
-function expectWithin(ours: number, published: number): void {
-  expect(Math.abs(ours / published - 1), `ours ${ours} vs published ${published}`).toBeLessThanOrEqual(
-    TOLERANCE,
-  );
-}
-
-function inferred(g: Graph): Graph {
-  const { graph, warnings } = inferShapes(g);
-  expect(warnings).toEqual([]);
-  return graph;
-}
 
 function shapeOf(g: Graph, name: string): unknown {
   return g.tensors.get(name)?.shape;
@@ -142,39 +110,10 @@ describe('densenet121', () => {
 
 // ---- real execution of the exported weightless model -----------------------------------------------
 
-/** Images are a sine, as in the zoo's other onnxruntime runs. */
-function feeds(g: Graph): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
-  for (const name of g.inputs) {
-    const shape = (g.tensors.get(name)?.shape ?? []) as number[];
-    const n = numel(shape) ?? 0;
-    out[name] = new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
-      shape,
-    );
-  }
-  return out;
-}
-
 describe('densenet121 exported with generated weights', () => {
   it('runs on onnxruntime-node at 64×64 with finite outputs of the inferred shape', async () => {
     const g = inferred(densenet121(64));
     expect(g.outputs.map((o) => shapeOf(g, o))).toEqual([[1, 1000]]);
-    const session = await ort.InferenceSession.create(exportOnnx(g));
-    try {
-      const results = await session.run(feeds(g));
-      for (const name of g.outputs) {
-        const result = results[name];
-        expect(result?.dims, name).toEqual(shapeOf(g, name));
-        const data = result?.data as Float32Array;
-        expect(
-          data.every((v) => Number.isFinite(v)),
-          `${name} finite`,
-        ).toBe(true);
-      }
-    } finally {
-      await session.release();
-    }
+    await runExported(g);
   });
 });

@@ -1,15 +1,10 @@
 // ShuffleNetV2 1.0× from the zoo: shapes, MACs and parameters against torchvision's published
 // figures, its unit/shuffle structure, and a real run of the exported graph on onnxruntime-node.
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { graphCost } from '../../src/graph/cost.js';
-import { inferShapes } from '../../src/graph/shape-inference.js';
 import type { Graph } from '../../src/graph/types.js';
-import { numel } from '../../src/graph/types.js';
 import { shufflenetV2 } from '../../src/zoo/shufflenet.js';
-
-const TOLERANCE = 0.03;
+import { expectWithin, inferred, runExported, weightCount } from './zoo-helpers.js';
 
 // torchvision/models/shufflenetv2.py, ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1 meta:
 // "num_params": 2278604, "_ops": 0.145 (GFLOPS column = GMACs of convs and linears; the docs page
@@ -18,33 +13,6 @@ const TOLERANCE = 0.03;
 // ECCV 2018, Table 5) gives 146M FLOPs (multiply-adds) for ShuffleNet v2 1×.
 const PUBLISHED_MACS = 0.145e9;
 const PUBLISHED_PARAMS = 2_278_604;
-
-/** Elements of the float weight tensors; small known-value constants (shapes, scalars) excluded. */
-function weightCount(g: Graph, opts: { bnRunningStats: boolean }): number {
-  const stats = new Set<string>();
-  for (const n of g.nodes) {
-    if (n.op === 'BatchNormalization') for (const i of [3, 4]) stats.add(n.inputs[i] ?? '');
-  }
-  let total = 0;
-  for (const t of g.tensors.values()) {
-    if (!t.constant || t.dtype !== 'float32' || t.value !== undefined) continue;
-    if (!opts.bnRunningStats && stats.has(t.name)) continue;
-    total += numel(t.shape) ?? Number.NaN;
-  }
-  return total;
-}
-
-function expectWithin(ours: number, published: number): void {
-  expect(Math.abs(ours / published - 1), `ours ${ours} vs published ${published}`).toBeLessThanOrEqual(
-    TOLERANCE,
-  );
-}
-
-function inferred(g: Graph): Graph {
-  const { graph, warnings } = inferShapes(g);
-  expect(warnings).toEqual([]);
-  return graph;
-}
 
 function outputShape(g: Graph): readonly (number | string)[] | null | undefined {
   return g.tensors.get(g.outputs[0] ?? '')?.shape;
@@ -115,38 +83,6 @@ describe('ShuffleNetV2 1.0×', () => {
 });
 
 // ---- real execution of the exported weightless model (as test/zoo/zoo.test.ts) --------------------
-
-function feeds(g: Graph): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
-  for (const name of g.inputs) {
-    const shape = (g.tensors.get(name)?.shape ?? []) as number[];
-    const n = numel(shape) ?? 0;
-    out[name] = new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
-      shape,
-    );
-  }
-  return out;
-}
-
-async function runExported(g: Graph): Promise<void> {
-  const session = await ort.InferenceSession.create(exportOnnx(g));
-  try {
-    const results = await session.run(feeds(g));
-    for (const name of g.outputs) {
-      const result = results[name];
-      expect(result?.dims, name).toEqual(g.tensors.get(name)?.shape);
-      const data = result?.data as Float32Array;
-      expect(
-        data.every((v) => Number.isFinite(v)),
-        `${name} finite`,
-      ).toBe(true);
-    }
-  } finally {
-    await session.release();
-  }
-}
 
 describe('ShuffleNetV2 exported with generated weights', () => {
   it('runs at 96×96 on onnxruntime-node with finite [1, 1000] logits', async () => {

@@ -1,47 +1,16 @@
 // SqueezeNet 1.1 against torchvision's published figures, its structure, and a real run of the exported
 // weightless model on onnxruntime-node.
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { graphCost } from '../../src/graph/cost.js';
-import { inferShapes } from '../../src/graph/shape-inference.js';
 import type { Graph } from '../../src/graph/types.js';
-import { numel } from '../../src/graph/types.js';
 import { squeezenet11 } from '../../src/zoo/squeezenet.js';
-
-const TOLERANCE = 0.03;
+import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
 
 // torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1 (torchvision/models/squeezenet.py meta; docs page
 // pytorch.org/vision/stable/models/generated/torchvision.models.squeezenet1_1.html): num_params 1,235,496,
 // _ops 0.349 (shown as GFLOPS 0.35; torchvision's "GFLOPS" are GMACs of convs and linears).
 const PUBLISHED_MACS = 0.349e9;
 const PUBLISHED_PARAMS = 1_235_496;
-
-/** Elements of the float weight tensors; small known-value constants (shapes, scalars) excluded. */
-function weightCount(g: Graph): number {
-  let total = 0;
-  for (const t of g.tensors.values()) {
-    if (!t.constant || t.dtype !== 'float32' || t.value !== undefined) continue;
-    total += numel(t.shape) ?? Number.NaN;
-  }
-  return total;
-}
-
-function expectWithin(ours: number, published: number): void {
-  expect(Math.abs(ours / published - 1), `ours ${ours} vs published ${published}`).toBeLessThanOrEqual(
-    TOLERANCE,
-  );
-}
-
-function inferred(g: Graph): Graph {
-  const { graph, warnings } = inferShapes(g);
-  expect(warnings).toEqual([]);
-  return graph;
-}
-
-function opCount(g: Graph, op: string): number {
-  return g.nodes.filter((n) => n.op === op).length;
-}
 
 function shapeOf(g: Graph, name: string | undefined): unknown {
   return name === undefined ? undefined : g.tensors.get(name)?.shape;
@@ -51,39 +20,6 @@ function shapeOf(g: Graph, name: string | undefined): unknown {
 function featureShape(g: Graph): unknown {
   const concats = g.nodes.filter((n) => n.op === 'Concat');
   return shapeOf(g, concats[concats.length - 1]?.outputs[0]);
-}
-
-/** Images are a sine, as in the zoo tests. */
-function feeds(g: Graph): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
-  for (const name of g.inputs) {
-    const shape = (g.tensors.get(name)?.shape ?? []) as number[];
-    const n = numel(shape) ?? 0;
-    out[name] = new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
-      shape,
-    );
-  }
-  return out;
-}
-
-async function runExported(g: Graph): Promise<void> {
-  const session = await ort.InferenceSession.create(exportOnnx(g));
-  try {
-    const results = await session.run(feeds(g));
-    for (const name of g.outputs) {
-      const result = results[name];
-      expect(result?.dims, name).toEqual(g.tensors.get(name)?.shape);
-      const data = result?.data as Float32Array;
-      expect(
-        data.every((v) => Number.isFinite(v)),
-        `${name} finite`,
-      ).toBe(true);
-    }
-  } finally {
-    await session.release();
-  }
 }
 
 describe('SqueezeNet 1.1', () => {

@@ -1,54 +1,18 @@
 // The architecture zoo against published figures: MACs from graph/cost (like any imported model) and
 // parameter counts from the weight tensors, each within 3% of a cited number; plus structure and a
 // real run of exported models on onnxruntime-node.
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { isHeteroError } from '../../src/errors.js';
-import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { graphCost, nodeCost } from '../../src/graph/cost.js';
 import { parallelWidth } from '../../src/graph/dag.js';
-import { inferShapes } from '../../src/graph/shape-inference.js';
 import type { Graph } from '../../src/graph/types.js';
-import { numel } from '../../src/graph/types.js';
 import { bert, type BertConfig } from '../../src/zoo/bert.js';
 import { buildZoo, zooEntries, zooEntry, zooNames } from '../../src/zoo/index.js';
 import { mobilenetV2 } from '../../src/zoo/mobilenet.js';
 import { mobilenetV1 } from '../../src/zoo/posenet.js';
 import { fastStyleTransfer } from '../../src/zoo/style-transfer.js';
 import { yolov2 } from '../../src/zoo/yolo.js';
-
-const TOLERANCE = 0.03;
-
-/** Elements of the float weight tensors; small known-value constants (shapes, scalars) excluded. */
-function weightCount(g: Graph, opts: { bnRunningStats: boolean }): number {
-  const stats = new Set<string>();
-  for (const n of g.nodes) {
-    if (n.op === 'BatchNormalization') for (const i of [3, 4]) stats.add(n.inputs[i] ?? '');
-  }
-  let total = 0;
-  for (const t of g.tensors.values()) {
-    if (!t.constant || t.dtype !== 'float32' || t.value !== undefined) continue;
-    if (!opts.bnRunningStats && stats.has(t.name)) continue;
-    total += numel(t.shape) ?? Number.NaN;
-  }
-  return total;
-}
-
-function expectWithin(ours: number, published: number): void {
-  expect(Math.abs(ours / published - 1), `ours ${ours} vs published ${published}`).toBeLessThanOrEqual(
-    TOLERANCE,
-  );
-}
-
-function opCount(g: Graph, op: string): number {
-  return g.nodes.filter((n) => n.op === op).length;
-}
-
-function inferred(g: Graph): Graph {
-  const { graph, warnings } = inferShapes(g);
-  expect(warnings).toEqual([]);
-  return graph;
-}
+import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
 
 interface Published {
   macs?: number;
@@ -334,52 +298,6 @@ const TINY_BERT: BertConfig = {
   maxPositions: 32,
   typeVocab: 2,
 };
-
-/** Token ids cycle below 7, segments alternate 0/1, the mask attends everywhere; images are a sine. */
-function intFeed(name: string, i: number): bigint {
-  if (name === 'attention_mask') return 1n;
-  return BigInt(name === 'token_type_ids' ? i % 2 : i % 7);
-}
-
-function feeds(g: Graph): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
-  for (const name of g.inputs) {
-    const t = g.tensors.get(name);
-    const shape = (t?.shape ?? []) as number[];
-    const n = numel(shape) ?? 0;
-    out[name] =
-      t?.dtype === 'int64'
-        ? new ort.Tensor(
-            'int64',
-            BigInt64Array.from({ length: n }, (_, i) => intFeed(name, i)),
-            shape,
-          )
-        : new ort.Tensor(
-            'float32',
-            Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
-            shape,
-          );
-  }
-  return out;
-}
-
-async function runExported(g: Graph): Promise<void> {
-  const session = await ort.InferenceSession.create(exportOnnx(g));
-  try {
-    const results = await session.run(feeds(g));
-    for (const name of g.outputs) {
-      const result = results[name];
-      expect(result?.dims, name).toEqual(g.tensors.get(name)?.shape);
-      const data = result?.data as Float32Array;
-      expect(
-        data.every((v) => Number.isFinite(v)),
-        `${name} finite`,
-      ).toBe(true);
-    }
-  } finally {
-    await session.release();
-  }
-}
 
 describe('exported with generated weights, runs on onnxruntime-node', () => {
   it('MobileNetV2', async () => {
