@@ -1,11 +1,12 @@
-// Leave-one-model-out validation of the host cost model (hetero validate --device host): for each model
-// family (holdOut 'family', the default: every input size of it), calibrate on the other families'
-// profiles, or for each model at one input size (holdOut 'input': its other sizes stay in the fit, as
-// when a calibrated host predicts a model at a size never profiled), predict the held-out one with the cost model
-// (each node's opLatencyMs with RunContext.profiled, as the profiler reports it, scored per op; a plain
-// run from those kernels, host-run.ts, scored end to end — what opLatencyMs sums to by default) and compare with what was measured. Nothing of the held-out family
-// reaches its fold's fit: kernel models, curves and run overhead are all fitted without it. A FLOPs-only
-// baseline (latency = FLOPs / one fitted GFLOPS per thread count, also leave-one-out) is scored beside it.
+// Leave-one-model-out validation of the host cost model (hetero validate --device host). Each fold
+// holds out a model family at every input size (holdOut 'family', the default), or one model at one
+// input size (holdOut 'input': its other sizes stay in the fit, as when a calibrated host predicts a
+// model at a size it never profiled), calibrates on the rest, predicts the held-out profiles with the
+// cost model (each node's opLatencyMs with RunContext.profiled, as the profiler reports it, scored per
+// op; a plain run from those kernels, host-run.ts, scored end to end — what opLatencyMs sums to by
+// default) and compares with what was measured. Nothing held out reaches its fold's fit: kernel
+// models, curves and run overhead are all fitted without it. A FLOPs-only baseline (latency = FLOPs /
+// one fitted GFLOPS per thread count, also held out the same way) is scored beside it.
 import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import {
