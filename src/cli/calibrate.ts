@@ -2,7 +2,12 @@
 // the host file (.hetero/host.json) with the `host` device and its parameters.
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { calibrateHost, type HostCalibration, type RunOverhead } from '../cost/calibrate-host.js';
+import {
+  calibrateHost,
+  type HostCalibration,
+  type RunOverhead,
+  type SessionAgreement,
+} from '../cost/calibrate-host.js';
 import type { ProcessorCostParams } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
 import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
@@ -15,6 +20,7 @@ import {
   SUITE_PROFILE_OPTIONS,
   type SuiteModel,
 } from '../runtime/profile-suite.js';
+import { formatPercent } from './format.js';
 import { parseCount } from './options.js';
 
 interface CalibrateFlags {
@@ -111,6 +117,15 @@ export function startProgress(total: number): Progress {
   };
 }
 
+/** One line on how well the measurement sessions agreed, with a warning when the machine was busy. */
+export function sessionAgreementLine(s: SessionAgreement): string {
+  const disturbed =
+    s.within10pct < 0.9
+      ? '; the machine was disturbed while measuring: measure again on a quiet one (--no-cache)'
+      : '';
+  return `each profile measured in separate sessions, the fastest kept: ${formatPercent(s.within10pct)} of ${s.profiles} agree within 10% end to end (worst ${s.worstRatio.toFixed(2)}×)${disturbed}`;
+}
+
 function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string): string {
   const lines = [`wrote ${file}`, `host: ${c.device.name}`];
   for (const t of Object.keys(m.matmulGflops)) {
@@ -122,6 +137,7 @@ function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string
   }
   lines.push(
     `fitted on: ${c.fittedOn.join(', ')}`,
+    ...(c.sessions ? [sessionAgreementLine(c.sessions)] : []),
     `effective bandwidth: ${c.effectiveBandwidthGBps.toFixed(1)} GB/s`,
   );
   for (const [key, p] of Object.entries(c.params.processors)) {

@@ -16,7 +16,7 @@ import {
   SUITE_PROFILE_OPTIONS,
   type SuiteModel,
 } from '../runtime/profile-suite.js';
-import { parseThreadList, startProgress } from './calibrate.js';
+import { parseThreadList, sessionAgreementLine, startProgress } from './calibrate.js';
 import { formatPercent, table } from './format.js';
 import { parseCount } from './options.js';
 
@@ -126,6 +126,7 @@ export function renderValidation(r: ValidationReport): string {
           `measured while other processes kept ${r.load.meanBackgroundCores.toFixed(2)} cores busy on average (at most ${r.load.maxBackgroundCores.toFixed(2)}); latencies are p${Math.round(ESTIMATE_QUANTILE * 100)} of interleaved runs`,
         ]
       : []),
+    ...(r.sessions ? [sessionAgreementLine(r.sessions)] : []),
     '',
     table([
       ['  model', 'inputs', 'threads', 'measured ms', 'predicted ms', 'error', 'FLOPs-only ms'],

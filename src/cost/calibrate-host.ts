@@ -46,6 +46,11 @@ export interface ProfiledModel {
   family: string;
   graph: Graph;
   profile: ModelProfile;
+  /**
+   * End-to-end estimates (ms) of every measurement session of this profile when it was taken in
+   * several (runtime/profile-suite.ts keeps the fastest as `profile`); absent for one session.
+   */
+  sessionsMs?: number[];
 }
 
 export interface HostCalibration {
@@ -57,6 +62,32 @@ export interface HostCalibration {
   /** Effective bandwidth (GB/s) the fit needs the device's memory to allow (see header). */
   effectiveBandwidthGBps: number;
   fittedOn: string[];
+  /** How well the profiles' measurement sessions agreed (sessionAgreement); absent for one session. */
+  sessions?: SessionAgreement;
+}
+
+/**
+ * How well the measurement sessions of each profile agree end to end, when profiles were taken in
+ * several: the share whose slowest session is within 10% of the fastest (the one kept), and the
+ * largest slowest/fastest ratio. On a shared VM a neighbour can slow a whole session by 20–90%.
+ */
+export interface SessionAgreement {
+  profiles: number;
+  within10pct: number;
+  worstRatio: number;
+}
+
+export function sessionAgreement(data: readonly ProfiledModel[]): SessionAgreement | undefined {
+  const ratios = data
+    .map((d) => d.sessionsMs ?? [])
+    .filter((ms) => ms.length > 1)
+    .map((ms) => Math.max(...ms) / Math.min(...ms));
+  if (ratios.length === 0) return undefined;
+  return {
+    profiles: ratios.length,
+    within10pct: ratios.filter((r) => r <= 1.1).length / ratios.length,
+    worstRatio: Math.max(...ratios),
+  };
 }
 
 export interface CalibrateOptions extends KernelFitOptions {
@@ -142,6 +173,7 @@ export function calibrateHost(
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
   const maxThreads = Math.max(...byThreads.keys());
   processors[proc.id] = processors[`${proc.id}@${maxThreads}`];
+  const sessions = sessionAgreement(data);
   const params: DeviceCostParams = {
     device: device.id,
     processors,
@@ -154,6 +186,7 @@ export function calibrateHost(
     runOverhead,
     effectiveBandwidthGBps,
     fittedOn: [...new Set(data.map((d) => d.family))],
+    ...(sessions ? { sessions } : {}),
   };
 }
 

@@ -12,10 +12,12 @@ import type { HostMeasurements } from '../hardware/host.js';
 import {
   calibrateHost,
   effectiveThreads,
+  sessionAgreement,
   predictRunMs,
   type CalibrateOptions,
   type HostCalibration,
   type ProfiledModel,
+  type SessionAgreement,
 } from './calibrate-host.js';
 import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
 import { estimateOf, median } from './measurements.js';
@@ -71,6 +73,8 @@ export interface ValidationReport extends FidelityPair {
   folds: { heldOut: string; fittedOn: string[] }[];
   /** Background load over the profiles (cores others kept busy), when the profiles recorded it. */
   load?: { meanBackgroundCores: number; maxBackgroundCores: number };
+  /** How well the profiles' measurement sessions agreed (calibrate-host.ts sessionAgreement). */
+  sessions?: SessionAgreement;
 }
 
 /** Predicted latency of a whole graph: the run from its kernels (RunOverhead); per node too. */
@@ -148,6 +152,7 @@ export function validateHost(
       }
     }
   }
+  const sessions = sessionAgreement(data);
   return {
     endToEnd: summarizeFidelity(e2e),
     perOp: summarizeFidelity(perOp),
@@ -160,6 +165,7 @@ export function validateHost(
     holdOut,
     folds,
     ...loadOf(data),
+    ...(sessions ? { sessions } : {}),
   };
 }
 

@@ -181,6 +181,13 @@ describe('host calibration on two small models', () => {
     for (const f of r.folds.filter((f) => f.heldOut.startsWith('ppocr-cls')))
       expect(f.fittedOn.sort()).toEqual(['mobilenetv2', 'ppocr-cls']);
     expect(r.endToEnd.cases).toBe(5);
+    // Profiles of one session say nothing about session agreement; two that differ by 30% do.
+    expect(r.sessions).toBeUndefined();
+    const twoSessions = all.map((d, i) => ({ ...d, sessionsMs: [10, i === 0 ? 13 : 10.5] }));
+    const s = validateHost(HOST, twoSessions, { holdOut: 'input' }).sessions;
+    expect(s?.profiles).toBe(5);
+    expect(s?.within10pct).toBeCloseTo(4 / 5, 9);
+    expect(s?.worstRatio).toBeCloseTo(1.3, 9);
     // By family, both ppocr-cls sizes leave together.
     expect(validateHost(HOST, all).folds.map((f) => f.heldOut)).toEqual(['ppocr-cls', 'mobilenetv2']);
   });

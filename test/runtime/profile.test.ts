@@ -93,6 +93,8 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     const suite = [{ family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [] }];
     const [kept] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
     expect(kept.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    // Both sessions' end-to-end estimates stay on record, so validation can say they disagreed.
+    expect(kept.sessionsMs).toEqual([one.endToEnd.estimateMs * 1.3, one.endToEnd.estimateMs]);
     // With the sessions the other way round, the other file wins.
     writeCachedProfile(dir, one, 0);
     writeCachedProfile(dir, slower(one, 1.3), 1);
@@ -101,6 +103,7 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     // One session reads session 0 only.
     const [single] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 1 });
     expect(single.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    expect(single.sessionsMs).toBeUndefined();
   });
 });
 
