@@ -24,7 +24,8 @@
 // Its fixed part and the least a kernel costs come from the host's own micro-benchmarks where measured
 // (HostMeasurements.sessionRunUs, trivialKernelUs); its kernel scale is refitted on the kernel
 // models' predictions for the training profiles (refitRunScales). A multi-thread entry's kernels are
-// bounded by the one-thread entry's plus a fitted pool wake-up (fitSerialBounds).
+// bounded by the one-thread entry's: above by it plus a fitted pool wake-up, below by a fitted share
+// of it (fitSerialBounds).
 import type { Graph, Node, OpCategory } from '../graph/types.js';
 import { buildHostDevice, type HostMeasurements } from '../hardware/host.js';
 import type { Device, Processor } from '../hardware/schema.js';
@@ -228,9 +229,10 @@ const FLOOR_SHARE_STEP = 0.01;
 const WAKE_GRID_US = Array.from({ length: 61 }, (_, i) => i * 0.5);
 
 /**
- * Each multi-thread entry's serialWakeUs (HostKernelParams): the bound that fits its own kernels best
- * (least summed relative error of min(own model, one-thread model + bound)); none where no bound on
- * the grid lowers that error.
+ * Each multi-thread entry's bounds by the one-thread entry (HostKernelParams): serialWakeUs, the
+ * bound that fits its own kernels best (least summed relative error of min(own model, one-thread
+ * model + bound); none where no bound on the grid lowers that error), then parallelFloorShare, the
+ * share of the one-thread prediction from 1/threads up that fits best with that bound in place.
  */
 function fitSerialBounds(
   processors: Record<string, ProcessorCostParams>,

@@ -215,12 +215,12 @@ function counters(node: Node, graph: Graph): Float64Array {
     if (s) f[F.outElems] += product(s);
   }
   f[F.spillElems] = Math.max(0, f[F.inElems] + f[F.outElems] - L2_ELEMS);
-  const dense =
-    node.op === 'Conv' || node.op === 'ConvTranspose' || node.op === 'MatMul' || node.op === 'Gemm';
-  if (dense && weightFootprintBytes(graph) > LLC_BYTES)
+  const conv = node.op === 'Conv' || node.op === 'ConvTranspose';
+  const gemm = node.op === 'MatMul' || node.op === 'Gemm';
+  if ((conv || gemm) && weightFootprintBytes(graph) > LLC_BYTES)
     f[F.dramWeights] = nodeInfo(node, graph).paramBytes / 4;
-  if (node.op === 'Conv' || node.op === 'ConvTranspose') convFeatures(node, graph, f);
-  else if (node.op === 'MatMul' || node.op === 'Gemm') gemmFeatures(node, graph, f);
+  if (conv) convFeatures(node, graph, f);
+  else if (gemm) gemmFeatures(node, graph, f);
   else {
     f[F.segments] = rowsOf(node, graph);
     f[F.flops] = nodeInfo(node, graph).cost.flops;

@@ -114,8 +114,9 @@ function resolve(c: Compiled, k: KernelInfo): readonly number[] | null {
 }
 
 /**
- * Predicted kernel time (µs) of a node, or undefined when no fitted model applies; bounded by the
- * one-thread entry `serial` plus params.serialWakeUs where both are given.
+ * Predicted kernel time (µs) of a node, or undefined when no fitted model applies; where the one-thread
+ * entry `serial` is given, bounded by it: at most its prediction plus params.serialWakeUs, at least
+ * params.parallelFloorShare of it.
  */
 export function kernelLatencyUs(
   params: HostKernelParams,

@@ -182,12 +182,12 @@ export async function profileSuite(
           session,
         });
         const kept = best[i];
-        const sessionsMs = [...(kept?.sessionsMs ?? []), estimateOf(profile.endToEnd)];
-        best[i] =
-          !kept || estimateOf(profile.endToEnd) < estimateOf(kept.profile.endToEnd)
-            ? { family: m.family, graph: target.graph, profile }
-            : kept;
-        if (sessions > 1) best[i] = { ...best[i], sessionsMs };
+        const ms = estimateOf(profile.endToEnd);
+        const faster = !kept || ms < estimateOf(kept.profile.endToEnd);
+        best[i] = {
+          ...(faster ? { family: m.family, graph: target.graph, profile } : kept),
+          ...(sessions > 1 ? { sessionsMs: [...(kept?.sessionsMs ?? []), ms] } : {}),
+        };
         i++;
         done++;
         const pass = sessions > 1 ? ` (session ${session + 1}/${sessions})` : '';
