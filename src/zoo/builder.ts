@@ -19,8 +19,11 @@ export interface ConvOptions {
   out: number;
   kernel: Pair;
   stride?: Pair;
-  /** Symmetric [padH, padW]; default keeps the size at stride 1 for odd kernels ("same"). */
-  pad?: Pair;
+  /**
+   * Symmetric [padH, padW], or ONNX's [top, left, bottom, right] (TensorFlow's "same" pads an even
+   * kernel one more at the end); default keeps the size at stride 1 for odd kernels ("same").
+   */
+  pad?: Pair | [number, number, number, number];
   dilation?: Pair;
   group?: number;
   bias?: boolean;
@@ -51,8 +54,9 @@ function pair(p: Pair): [number, number] {
 }
 
 /** ONNX pads are [top, left, bottom, right] for 2-D. */
-function pads2d(p: Pair): number[] {
-  const [h, w] = pair(p);
+function pads2d(p: Pair | [number, number, number, number]): number[] {
+  if (Array.isArray(p) && p.length === 4) return [...p];
+  const [h, w] = pair(p as Pair);
   return [h, w, h, w];
 }
 

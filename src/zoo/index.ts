@@ -5,6 +5,7 @@ import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { bert } from './bert.js';
 import { densenet121 } from './densenet.js';
+import { dsCnn } from './ds-cnn.js';
 import { efficientnetB0 } from './efficientnet.js';
 import { inceptionV3 } from './inception.js';
 import { mobilenetV2, mobilenetV3Large } from './mobilenet.js';
@@ -240,6 +241,20 @@ const ENTRIES: ZooEntry[] = [
     },
     params: { value: 2_278_604, source: `${TORCHVISION}: ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1` },
     build: () => shufflenetV2(),
+  },
+  {
+    name: 'ds-cnn-m',
+    description:
+      'DS-CNN-M keyword spotting, 49×10 MFCC (1 s), 172 channels: a 10×4 conv and 4 depthwise-separable layers',
+    paper: 'Zhang et al., Hello Edge: Keyword Spotting on Microcontrollers, arXiv 1711.07128',
+    inputs: { mfcc: [1, 1, 49, 10] },
+    macs: {
+      value: 19.8e6 / 2,
+      source:
+        "Hello Edge (arXiv 1711.07128) and ARM-software/ML-KWS-for-MCU README: DS-CNN M, 19.8 M operations (2 per MAC); layer sizes from that repository's train_commands.txt",
+      note: 'the published memory figure (189.7 KB) counts 8-bit weights and activations, not parameters',
+    },
+    build: () => dsCnn({ size: 'm' }),
   },
 ];
 

@@ -60,6 +60,10 @@ const PUBLISHED: Record<string, Published> = {
   densenet121: { macs: 2.83e9, params: 7_978_856 },
   // torchvision ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1 (models/shufflenetv2.py meta): _ops 0.145, 2,278,604.
   'shufflenetv2-1.0': { macs: 0.145e9, params: 2_278_604 },
+  // Zhang et al., Hello Edge (arXiv 1711.07128), and the ML-KWS-for-MCU README's table: DS-CNN M,
+  // 19.8 M operations (2 per MAC). Its memory figure (189.7 KB, 8-bit weights + activations) is not a
+  // parameter count: test/zoo/ds-cnn.test.ts checks the layer widths instead.
+  'ds-cnn-m': { macs: 19.8e6 / 2 },
 };
 
 const GRAPHS = new Map<string, Graph>();
@@ -73,7 +77,7 @@ function zoo(name: string): Graph {
 }
 
 describe('zoo registry', () => {
-  it('lists the fifteen models', () => {
+  it('lists the sixteen models', () => {
     expect(zooNames()).toEqual([
       'vgg16',
       'resnet50',
@@ -90,6 +94,7 @@ describe('zoo registry', () => {
       'squeezenet1.1',
       'densenet121',
       'shufflenetv2-1.0',
+      'ds-cnn-m',
     ]);
     expect(Object.keys(PUBLISHED).sort()).toEqual([...zooNames()].sort());
   });
