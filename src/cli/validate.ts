@@ -102,6 +102,7 @@ const row = (name: string, s: FidelitySummary): string[] => [
   `  ${name}`,
   `${s.cases}`,
   formatPercent(s.within10pct),
+  formatPercent(s.timeWithin10pct),
   formatPercent(s.mape),
 ];
 
@@ -112,7 +113,7 @@ export function renderValidation(r: ValidationReport): string {
       : `leave-one-model-out, each model family held out at every input size, over ${r.families.length} families (${r.families.join(', ')})`,
     '',
     table([
-      ['', 'cases', 'within ±10%', 'MAPE'],
+      ['', 'cases', 'within ±10%', 'of time', 'MAPE'],
       row('end-to-end', r.endToEnd),
       row(`per op (≥ ${r.minOpUs} µs)`, r.perOp),
       row('per op (all)', r.perOpAll),
@@ -178,7 +179,7 @@ function validatePhone(deviceId: string, json: boolean): string {
     `${device.name}: ${cases.length} published whole-model latencies (every third per processor held out of the fit)`,
     '',
     table([
-      ['', 'cases', 'within ±10%', 'MAPE'],
+      ['', 'cases', 'within ±10%', 'of time', 'MAPE'],
       row('held out, calibrated', mine.heldOut),
       row('held out, catalog defaults', mine.heldOutDefaults),
       row('training, calibrated', mine.train),

@@ -2,7 +2,12 @@
 // optimization level, so that `hetero validate` reuses what `hetero calibrate` measured.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkProfileMatches, MEASUREMENT_METHOD, type ModelProfile } from '../cost/measurements.js';
+import {
+  checkProfileMatches,
+  kernelLatencyStats,
+  MEASUREMENT_METHOD,
+  type ModelProfile,
+} from '../cost/measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import { waitForQuiet } from './profile-load.js';
 import { profileModel, type ProfileOptions, type ProfileTarget } from './profile.js';
@@ -48,8 +53,20 @@ export function readCachedProfile(
   }
   checkProfileMatches(profile, fingerprint, file);
   return profile.runs >= runs && profile.threads === threads && profile.method === MEASUREMENT_METHOD
-    ? profile
+    ? withKernelEstimates(profile)
     : undefined;
+}
+
+/** The profile with its kernels' statistics derived again from their samples (the current estimator). */
+function withKernelEstimates(profile: ModelProfile): ModelProfile {
+  return {
+    ...profile,
+    nodes: profile.nodes.map((n) =>
+      Array.isArray(n.latency.samplesMs) && n.latency.samplesMs.length > 0
+        ? { ...n, latency: kernelLatencyStats(n.latency.samplesMs) }
+        : n,
+    ),
+  };
 }
 
 export function writeCachedProfile(dir: string, profile: ModelProfile, session = 0): string {

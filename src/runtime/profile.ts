@@ -33,6 +33,7 @@ import { packagedModel, resolvePackagedModel } from '../frontend/packaged-models
 import { graphFingerprint } from '../graph/fingerprint.js';
 import type { Graph } from '../graph/types.js';
 import {
+  kernelLatencyStats,
   latencyStats,
   MEASUREMENT_METHOD,
   median,
@@ -176,7 +177,7 @@ export async function profileModel(
       const nodes: NodeMeasurement[] = [];
       for (const n of graph.nodes) {
         const us = trace.nodeUs.get(n.id);
-        if (us) nodes.push({ node: n.id, op: n.op, latency: latencyStats(us.map((u) => u / 1000)) });
+        if (us) nodes.push({ node: n.id, op: n.op, latency: kernelLatencyStats(us.map((u) => u / 1000)) });
       }
       return {
         model: graph.name,

@@ -3,10 +3,12 @@ import { relativeError, summarizeFidelity } from '../../src/cost/fidelity.js';
 import {
   ESTIMATE_QUANTILE,
   estimateOf,
+  kernelLatencyStats,
   latencyStats,
   quantile,
   quantileCi,
   relativeCiHalfWidth,
+  tickQuantile,
 } from '../../src/cost/measurements.js';
 
 describe('summarizeFidelity', () => {
@@ -20,6 +22,19 @@ describe('summarizeFidelity', () => {
     expect(s.cases).toBe(4);
     expect(s.within10pct).toBeCloseTo(0.5, 9);
     expect(s.mape).toBeCloseTo((0.05 + 0.1 + 0.5 + 0.5) / 4, 9);
+    // a and b hold 20 of the 34 ms measured.
+    expect(s.timeWithin10pct).toBeCloseTo(20 / 34, 9);
+  });
+
+  it('weighs the time share by measured time: one long op within ±10% outweighs many short misses', () => {
+    const short = Array.from({ length: 9 }, (_, i) => ({
+      label: `s${i}`,
+      predictedMs: 0.02,
+      measuredMs: 0.01,
+    }));
+    const s = summarizeFidelity([...short, { label: 'conv', predictedMs: 2.05, measuredMs: 2 }]);
+    expect(s.within10pct).toBeCloseTo(0.1, 9);
+    expect(s.timeWithin10pct).toBeCloseTo(2 / 2.09, 9);
   });
 
   it('skips cases with no measurement or a non-finite prediction', () => {
@@ -28,13 +43,47 @@ describe('summarizeFidelity', () => {
       { label: 'b', predictedMs: Infinity, measuredMs: 1 },
       { label: 'c', predictedMs: 1, measuredMs: 1 },
     ]);
-    expect(s).toEqual({ cases: 1, within10pct: 1, mape: 0 });
-    expect(summarizeFidelity([])).toEqual({ cases: 0, within10pct: 0, mape: 0 });
+    expect(s).toEqual({ cases: 1, within10pct: 1, mape: 0, timeWithin10pct: 1 });
+    expect(summarizeFidelity([])).toEqual({ cases: 0, within10pct: 0, mape: 0, timeWithin10pct: 0 });
   });
 
   it('relative error is symmetric in sign', () => {
     expect(relativeError({ predictedMs: 12, measuredMs: 10 })).toBeCloseTo(0.2, 9);
     expect(relativeError({ predictedMs: 8, measuredMs: 10 })).toBeCloseTo(0.2, 9);
+  });
+});
+
+describe('kernelLatencyStats (durations truncated to whole µs)', () => {
+  const us = (values: number[]): number[] => values.map((v) => v / 1000);
+
+  it('reads a sample k as anywhere in [k, k+1) µs: undisturbed, truncation costs half a tick', () => {
+    // 40 runs of a kernel whose time spreads evenly over [10, 12) µs: truncated, half read 10, half 11.
+    const truth = Array.from({ length: 40 }, (_, i) => 10 + (2 * i) / 40);
+    const truncated = us(truth.map(Math.floor));
+    const trueP20 = quantile(truth, ESTIMATE_QUANTILE);
+    expect(
+      quantile(
+        [...truncated].sort((a, b) => a - b),
+        ESTIMATE_QUANTILE,
+      ) * 1000,
+    ).toBe(10);
+    expect(kernelLatencyStats(truncated).estimateMs * 1000).toBeCloseTo(10.4, 9);
+    expect(Math.abs(kernelLatencyStats(truncated).estimateMs * 1000 - trueP20)).toBeLessThan(0.1);
+  });
+
+  it('moves continuously with the share of runs in each tick, not in whole ticks', () => {
+    // All at one tick: the p20 of a tick's width. A fifth at 10 and the rest at 11: the p20 is the top of
+    // the 10 µs tick.
+    expect(tickQuantile(us([10, 10, 10, 10, 10]), 0.2, 0.001) * 1000).toBeCloseTo(10.2, 9);
+    expect(tickQuantile(us([10, 11, 11, 11, 11]), 0.2, 0.001) * 1000).toBeCloseTo(11, 9);
+    expect(tickQuantile(us([11, 11, 11, 11, 11]), 0.2, 0.001) * 1000).toBeCloseTo(11.2, 9);
+    expect(tickQuantile([], 0.2, 0.001)).toBe(0);
+  });
+
+  it('keeps the other statistics and the samples as latencyStats has them', () => {
+    const s = kernelLatencyStats(us([12, 10, 11]));
+    expect(s.medianMs).toBeCloseTo(0.011, 12);
+    expect(s.samplesMs).toEqual(us([12, 10, 11]));
   });
 });
 
