@@ -99,7 +99,8 @@ export const PROFILER_TICK_MS = 0.001;
  * sample k as a time anywhere in [k, k + tick), the quantile of that mixture. A plain quantile of
  * truncated samples is biased half a tick low and moves in whole ticks: a 10.6 µs kernel read 10 in
  * every run, 6% below its time, and ±10% of a 10–20 µs kernel is only 1–2 ticks. Re-derived from the
- * samples whenever a profile is read (runtime/profile-cache.ts), so cached profiles follow it.
+ * samples whenever a profile is read (runtime/profile-cache.ts), so cached profiles follow it. A node
+ * ORT runs as several kernels sums several truncated durations; it is read as one tick all the same.
  */
 export function kernelLatencyStats(samplesMs: readonly number[], tickMs = PROFILER_TICK_MS): LatencyStats {
   return { ...latencyStats(samplesMs), estimateMs: tickQuantile(samplesMs, ESTIMATE_QUANTILE, tickMs) };
