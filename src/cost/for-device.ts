@@ -41,7 +41,7 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
   if (id === 'host') {
     const host = loadHost(hostFile);
     const device = withCoreWorkers(host.device);
-    const params = withCoreWorkerParams(host.params, device, workerSyncUs(host));
+    const params = withCoreWorkerParams(host.params, device, workerSyncUs(host), workerCopyUsPerMiB(host));
     return {
       device,
       cost: createCostModel(device, params),
@@ -75,31 +75,49 @@ export function executorRequestMs(m: Pick<HostMeasurements, 'executorRequest'>, 
 }
 
 /**
- * What a dependency between two per-core workers costs (µs): the measured hand-off of a tensor
- * between worker threads, plus the fixed cost of one more session.run — the consumer's work after
- * the dependency is a partition of its own (runtime/partition.ts).
+ * What a dependency between two per-core workers costs (µs): measured through the executor
+ * (workerBoundary), else the measured hand-off of a tensor between worker threads plus the fixed cost
+ * of one more session.run — the consumer's work after the dependency is a partition of its own
+ * (runtime/partition.ts).
  */
 export function workerSyncUs(host: Pick<HostFile, 'measurements' | 'runOverhead'>): number {
+  const boundary = host.measurements.workerBoundary;
+  if (boundary) return boundary.latencyUs;
   // A host file written before the hand-off was measured: the assumed cpu→cpu wake-up.
   const handoffUs = host.measurements.workerHandoff?.latencyUs ?? CPU_WAKE_UP_US;
   return handoffUs + (host.runOverhead['1']?.fixedMs ?? 0) * 1000;
 }
 
 /**
+ * What each MiB of a tensor crossing between per-core workers costs (µs): measured through the
+ * executor (workerBoundary), else the hand-off's copies; undefined for a host file with neither.
+ */
+export function workerCopyUsPerMiB(host: Pick<HostFile, 'measurements'>): number | undefined {
+  return host.measurements.workerBoundary?.usPerMiB ?? host.measurements.workerHandoff?.usPerMiB;
+}
+
+/**
  * A per-core worker (hardware/host.ts withCoreWorkers) costs what the whole CPU costs at one
  * thread: its entries are the calibration's "cpu@1" ones (and "cpu@1:<dtype>"), else "cpu"'s;
- * `syncInUs` (workerSyncUs) prices a dependency between workers.
+ * `syncInUs` (workerSyncUs) prices a dependency between workers, `copyInUsPerMiB` (the measured
+ * hand-off's per-MiB part) the tensor it moves.
  */
 export function withCoreWorkerParams(
   params: DeviceCostParams,
   device: Device,
   syncInUs?: number,
+  copyInUsPerMiB?: number,
 ): DeviceCostParams {
   const processors = { ...params.processors };
   const single = params.processors['cpu@1'] ?? params.processors.cpu;
   for (const p of device.processors) {
     if (!/^cpu\d+$/.test(p.id) || processors[p.id]) continue;
-    if (single) processors[p.id] = syncInUs === undefined ? single : { ...single, syncInUs };
+    if (single)
+      processors[p.id] = {
+        ...single,
+        ...(syncInUs === undefined ? {} : { syncInUs }),
+        ...(copyInUsPerMiB === undefined ? {} : { copyInUsPerMiB }),
+      };
     for (const [key, value] of Object.entries(params.processors)) {
       const dtype = /^cpu@1:(.+)$/.exec(key)?.[1];
       if (dtype) processors[`${p.id}:${dtype}`] = value;

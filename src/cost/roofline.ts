@@ -57,6 +57,8 @@ export interface CompiledProcessor {
   readonly activationDramShare: number;
   /** Fixed cost (ms) of a dependency arriving from another CPU processor (undefined = kind table). */
   readonly syncInMs?: number;
+  /** Cost (ms per byte) of a tensor arriving from another CPU processor (undefined = none). */
+  readonly copyInMsPerByte?: number;
   /** Sub-linear multi-core scaling (CPU; undefined = linear). */
   readonly coreScaling?: { readonly extraCoreEfficiency: number; readonly forkJoinMs: number };
   /** Curve per category, every category filled (fallback: `other`, then flat). */
@@ -108,6 +110,9 @@ export function compileProcessor(proc: Processor, params: ProcessorCostParams): 
     layout: params.layout ?? defaultLayout(proc),
     activationDramShare: shareOrDefault(params.activationDramShare, defaultActivationDramShare(proc)),
     ...(params.syncInUs !== undefined && params.syncInUs >= 0 ? { syncInMs: params.syncInUs / 1000 } : {}),
+    ...(params.copyInUsPerMiB !== undefined && params.copyInUsPerMiB > 0
+      ? { copyInMsPerByte: params.copyInUsPerMiB / 1000 / 2 ** 20 }
+      : {}),
     ...(proc.kind === 'cpu' && params.coreScaling
       ? {
           coreScaling: {

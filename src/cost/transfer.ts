@@ -2,7 +2,8 @@
 // synchronising a cross-processor dependency. Pure functions over compiled processors.
 //
 //   transferMs = boundaryMs(from.kind, to.kind)          map/unmap, ION/FastRPC buffer setup
-//              + copyMs       CPU↔NPU/DSP and GPU↔NPU/DSP copy through a shared buffer
+//              + copyMs       CPU↔NPU/DSP and GPU↔NPU/DSP copy through a shared buffer; between CPU
+//                             processors with a measured copy cost (the host's per-core workers)
 //              + flushMs      CPU↔GPU zero-copy: cache maintenance, one pass over the bytes
 //              + layoutMs     when the two preferred layouts differ (rank-4 tensors): a strided pass
 //              + dtypeMs      when the two dtypes differ (quantize/dequantize/fp16 cast): one pass
@@ -97,6 +98,11 @@ export function transferBreakdown(
     } else if (a !== b) {
       flushMs = fromBytes / bytesPerMs; // CPU↔GPU zero-copy: clean/invalidate over the buffer
       traffic += fromBytes;
+    } else if (to.copyInMsPerByte !== undefined) {
+      // Between CPU processors that do not share the tensor in place (the host's per-core workers):
+      // the measured cost of their copies.
+      copyMs = fromBytes * to.copyInMsPerByte;
+      traffic += 2 * fromBytes;
     }
   }
   let layoutMs = 0;

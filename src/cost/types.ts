@@ -128,6 +128,12 @@ export interface ProcessorCostParams {
    * cost of the session.run that the consumer's new partition starts (for-device.ts).
    */
   syncInUs?: number;
+  /**
+   * Cost (µs per MiB) of a tensor reaching this processor from another CPU processor; absent = none
+   * (same-kind processors share memory). Host per-core workers: the measured hand-off's copies, into
+   * the shared buffer the producer posts and out of it (runtime/profile-handoff.ts).
+   */
+  copyInUsPerMiB?: number;
 }
 
 /** Sub-linear multi-core scaling of a CPU cluster (ProcessorCostParams.coreScaling). */

@@ -34,6 +34,13 @@ export interface HostMeasurements {
    */
   executorRequest?: { latencyUs: number; usPerMiB: number };
   /**
+   * What one dependency between two per-core workers adds to a request, through the executor
+   * (runtime/profile-executor.ts): a fixed part (µs) and µs per MiB of the tensor crossing. It
+   * replaces workerHandoff plus one session.run for pricing the host's workers. Absent in host files
+   * written before it was measured, or on a one-core machine.
+   */
+  workerBoundary?: { latencyUs: number; usPerMiB: number };
+  /**
    * What one session.run of a one-kernel model costs from JavaScript (µs) per thread count: the
    * binding, the feeds and fetches, the executor's bookkeeping: a run's fixed cost (cost/host-run.ts).
    * Absent in host files written before it was measured.

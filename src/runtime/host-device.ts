@@ -8,6 +8,7 @@ import {
   deviceWithCost,
   executorRequestMs,
   withCoreWorkerParams,
+  workerCopyUsPerMiB,
   workerSyncUs,
   type DeviceWithCost,
 } from '../cost/for-device.js';
@@ -67,7 +68,12 @@ export async function hostForExecution(hostFile: string = DEFAULT_HOST_FILE): Pr
     return { ...deviceWithCost('host', hostFile), calibration: `host file ${hostFile}` };
   const fitted = await quickHostFile();
   const device = withCoreWorkers(fitted.device);
-  const params = withCoreWorkerParams(fitted.params, device, workerSyncUs(fitted));
+  const params = withCoreWorkerParams(
+    fitted.params,
+    device,
+    workerSyncUs(fitted),
+    workerCopyUsPerMiB(fitted),
+  );
   return {
     device,
     cost: createCostModel(device, params),

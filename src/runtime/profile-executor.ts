@@ -4,6 +4,10 @@
 // the outputs back (the main thread resolves the request when the report arrives). Measured on a
 // one-Relu model run whole on one worker: an inference's wall time less its traced session.run, with
 // a tiny input (the fixed part) and a 1 MiB one (plus the per-byte part, in and out).
+// And what one dependency between two per-core workers adds to a request: two Relus in a chain run on
+// two workers against both on one, with a tiny tensor between them and a 4 MiB one. Besides the
+// hand-off it holds what a ping-pong of buffers misses: a second session.run, its output allocated
+// and copied out of ORT, the consumer's input fed in.
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { median } from '../cost/measurements.js';
@@ -21,38 +25,68 @@ export interface ExecutorRequestMeasurement {
   usPerMiB: number;
 }
 
+/** What one dependency between two per-core workers adds to a request (runtime/node-executor.ts). */
+export interface WorkerBoundaryMeasurement {
+  /** With a 16-float tensor crossing (µs). */
+  latencyUs: number;
+  /** Extra µs per MiB of the tensor crossing. */
+  usPerMiB: number;
+}
+
 const LARGE_ELEMENTS = 1 << 18;
+const BOUNDARY_ELEMENTS = 1 << 20;
 const PROC = 'cpu';
 
-function reluGraph(elements: number): Graph {
-  const b = new GraphBuilder(`executor-request-${elements}`);
-  b.output(b.relu(b.input('x', [1, elements])));
+function reluChain(elements: number, length: number): Graph {
+  const b = new GraphBuilder(`executor-relu-${length}x${elements}`);
+  let x = b.input('x', [1, elements]);
+  for (let i = 0; i < length; i++) x = b.relu(x);
+  b.output(x);
   return inferShapes(b.build(), {}).graph;
 }
 
-/** Per inference, wall time less the worker's session.run (µs). */
-async function overheadsUs(elements: number, rounds: number): Promise<number[]> {
-  const graph = reluGraph(elements);
-  const placements = Object.fromEntries(graph.nodes.map((n) => [n.id, { proc: PROC }]));
-  const plan = makePlan(graph, { id: 'host' }, 'request-overhead', placements);
+/** Per inference of `graph` with node i on procs[i] (µs): its wall time, and that less its session.runs. */
+async function requestsUs(
+  graph: Graph,
+  procs: readonly string[],
+  rounds: number,
+): Promise<{ wallUs: number[]; overheadUs: number[] }> {
+  const placements = Object.fromEntries(graph.nodes.map((n, i) => [n.id, { proc: procs[i] }]));
+  const plan = makePlan(graph, { id: 'host' }, 'executor-overhead', placements);
   const executor = await NodeExecutor.start(splitPlan(graph, plan), {
-    threads: { [PROC]: 1 },
+    threads: Object.fromEntries(procs.map((p) => [p, 1])),
     graphOptimization: 'disabled',
   });
   try {
     const feeds = Object.fromEntries(
       Object.entries(makeFeeds(graph, {}, 1)).map(([name, t]) => [name, toWire(t, true)]),
     );
-    const samples: number[] = [];
+    const wallUs: number[] = [];
+    const overheadUs: number[] = [];
     for (let i = 0; i < rounds + 5; i++) {
       const r = await executor.infer(feeds);
       const runMs = r.trace.events.reduce((s, e) => s + (e.endMs - e.startMs), 0);
-      if (i >= 5) samples.push((r.wallMs - runMs) * 1000);
+      if (i < 5) continue;
+      wallUs.push(r.wallMs * 1000);
+      overheadUs.push((r.wallMs - runMs) * 1000);
     }
-    return samples;
+    return { wallUs, overheadUs };
   } finally {
     await executor.close();
   }
+}
+
+/** Per inference, wall time less the worker's session.run (µs). */
+async function overheadsUs(elements: number, rounds: number): Promise<number[]> {
+  return (await requestsUs(reluChain(elements, 1), [PROC], rounds)).overheadUs;
+}
+
+/** Median wall time of a two-Relu chain split over two workers less that of both on one (µs). */
+async function boundaryUs(elements: number, rounds: number): Promise<number> {
+  const graph = reluChain(elements, 2);
+  const one = median((await requestsUs(graph, ['cpu0', 'cpu0'], rounds)).wallUs);
+  const two = median((await requestsUs(graph, ['cpu0', 'cpu1'], rounds)).wallUs);
+  return two - one;
 }
 
 /** Fixed and per-MiB cost of a request through the executor (a second or so). */
@@ -61,4 +95,15 @@ export async function measureExecutorRequest(rounds = 100): Promise<ExecutorRequ
   const large = median(await overheadsUs(LARGE_ELEMENTS, Math.max(20, rounds / 4)));
   // The large request moves 1 MiB in and 1 MiB out.
   return { latencyUs: small, usPerMiB: Math.max(0, (large - small) / 2) };
+}
+
+/**
+ * Fixed and per-MiB cost of a dependency between two per-core workers, through the executor (a second
+ * or so). Needs two cores: the workers run side by side.
+ */
+export async function measureWorkerBoundary(rounds = 60): Promise<WorkerBoundaryMeasurement> {
+  const small = Math.max(0, await boundaryUs(16, rounds));
+  const large = await boundaryUs(BOUNDARY_ELEMENTS, Math.max(20, rounds / 3));
+  const mib = (BOUNDARY_ELEMENTS * 4) / 2 ** 20;
+  return { latencyUs: small, usPerMiB: Math.max(0, (large - small) / mib) };
 }

@@ -7,7 +7,7 @@ import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import { GraphBuilder } from '../zoo/builder.js';
 import { estimateOf, median } from '../cost/measurements.js';
-import { measureExecutorRequest } from './profile-executor.js';
+import { measureExecutorRequest, measureWorkerBoundary } from './profile-executor.js';
 import { measureHandoff } from './profile-handoff.js';
 import { quietProfile } from './profile-cache.js';
 import { profileModel } from './profile.js';
@@ -128,6 +128,7 @@ export async function measureHost(
     cachedAddBandwidthGBps,
     workerHandoff: await measureHandoff(),
     executorRequest: await measureExecutorRequest(),
+    ...(cpus.length >= 2 ? { workerBoundary: await measureWorkerBoundary() } : {}),
     sessionRunUs: sessionRun,
     trivialKernelUs: trivialKernel,
     profilerSpanUs: spanInflation,
@@ -138,6 +139,7 @@ export async function measureHost(
       `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth; ` +
       `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
       `executor request: median wall time less session.run of a one-Relu model run by the Node executor on one worker, 16 floats and 1 MiB in and out; ` +
+      `worker boundary: median wall time of two chained Relus on two per-core workers less both on one, 16 floats and 4 MiB between them; ` +
       `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats; ` +
       `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu; ` +
       `profiler span: the median profiled span of those Relus less that plain cost`,

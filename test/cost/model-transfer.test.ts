@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createCostModel } from '../../src/cost/index.js';
 import type { TensorInfo } from '../../src/graph/types.js';
 import { defaultProcessorParams } from '../../src/cost/defaults.js';
-import { executorRequestMs, withCoreWorkerParams, workerSyncUs } from '../../src/cost/for-device.js';
+import {
+  executorRequestMs,
+  withCoreWorkerParams,
+  workerCopyUsPerMiB,
+  workerSyncUs,
+} from '../../src/cost/for-device.js';
 import { oneOp } from './model-helpers.js';
 import { buildHostDevice, withCoreWorkers } from '../../src/hardware/host.js';
 import { getDevice } from '../../src/hardware/index.js';
@@ -117,9 +122,44 @@ describe('syncMs', () => {
     const measured = createCostModel(host, withCoreWorkerParams(params, host, syncUs));
     expect(measured.syncMs(cpu0, cpu1)).toBeCloseTo(0.24);
     expect(measured.syncMs(cpu1, cpu1)).toBe(0);
+    // Measured through the executor, the boundary replaces hand-off + session.run, for bytes as well.
+    const boundary = {
+      measurements: {
+        ...TEST_HOST,
+        workerHandoff: { latencyUs: 40, usPerMiB: 100 },
+        workerBoundary: { latencyUs: 180, usPerMiB: 450 },
+      },
+      runOverhead: { '1': { fixedMs: 0.2, perNodeMs: 0 } },
+    };
+    expect(workerSyncUs(boundary)).toBe(180);
+    expect(workerCopyUsPerMiB(boundary)).toBe(450);
+    expect(
+      workerCopyUsPerMiB({ measurements: { ...TEST_HOST, workerHandoff: { latencyUs: 40, usPerMiB: 100 } } }),
+    ).toBe(100);
+    expect(workerCopyUsPerMiB({ measurements: TEST_HOST })).toBeUndefined();
     // Without a measurement the kind table's cpu→cpu wake-up stands.
     const assumed = createCostModel(host, withCoreWorkerParams(params, host));
     expect(assumed.syncMs(cpu0, cpu1)).toBeCloseTo(0.01);
+  });
+
+  it('host per-core workers: a tensor moved between them costs the hand-off’s measured µs per MiB', () => {
+    const host = withCoreWorkers(buildHostDevice(TEST_HOST));
+    const [cpu0, cpu1] = ['cpu0', 'cpu1'].map((id) => host.processors.find((x) => x.id === id)!);
+    const cpu = defaultProcessorParams(host.processors.find((x) => x.id === 'cpu')!);
+    const params = { device: 'host', processors: { cpu }, fittedFrom: 'test' };
+    const model = createCostModel(host, withCoreWorkerParams(params, host, 240, 100));
+    const mib = (n: number): TensorInfo => ({
+      name: 't',
+      dtype: 'float32',
+      shape: [1, n << 18],
+      constant: false,
+    });
+    expect(model.transferMs(mib(1), cpu0, cpu1)).toBeCloseTo(0.1, 9);
+    expect(model.transferMs(mib(4), cpu0, cpu1)).toBeCloseTo(0.4, 9);
+    expect(model.transferMs(mib(4), cpu1, cpu1)).toBe(0);
+    // Without a measurement, workers that share memory move nothing.
+    const assumed = createCostModel(host, withCoreWorkerParams(params, host, 240));
+    expect(assumed.transferMs(mib(4), cpu0, cpu1)).toBe(0);
   });
 
   it('prices a request through the executor by its fixed part and the bytes of its inputs and outputs', () => {

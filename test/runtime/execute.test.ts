@@ -16,7 +16,7 @@ import { splitPlan } from '../../src/runtime/submodel.js';
 import { toWire } from '../../src/runtime/wire.js';
 import * as ort from 'onnxruntime-node';
 import { liveWorkerCount } from '../../src/runtime/node-workers.js';
-import { measureExecutorRequest } from '../../src/runtime/profile-executor.js';
+import { measureExecutorRequest, measureWorkerBoundary } from '../../src/runtime/profile-executor.js';
 import { loadExecTarget, type ExecTarget } from '../../src/runtime/target.js';
 import { GraphBuilder } from '../../src/zoo/builder.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
@@ -147,6 +147,15 @@ describe('the executor’s request cost', () => {
     const m = await measureExecutorRequest(10);
     // Two thread hops and a message each way: more than nothing, far less than a second.
     expect(m.latencyUs).toBeGreaterThan(0);
+    expect(m.latencyUs).toBeLessThan(1e6);
+    expect(m.usPerMiB).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(m.usPerMiB)).toBe(true);
+    expect(liveWorkerCount()).toBe(0);
+  });
+
+  it('prices a dependency between two per-core workers from a split chain against a whole one, and leaves no worker', async () => {
+    const m = await measureWorkerBoundary(6);
+    expect(m.latencyUs).toBeGreaterThanOrEqual(0);
     expect(m.latencyUs).toBeLessThan(1e6);
     expect(m.usPerMiB).toBeGreaterThanOrEqual(0);
     expect(Number.isFinite(m.usPerMiB)).toBe(true);
