@@ -143,23 +143,23 @@ describe('scheduling on a worker', () => {
 });
 
 describe('the executor’s request cost', () => {
-  it('is measured as wall time less session.run, a fixed part and a part per MiB, and leaves no worker', async () => {
-    const m = await measureExecutorRequest(10);
-    // Two thread hops and a message each way: more than nothing, far less than a second.
-    expect(m.latencyUs).toBeGreaterThan(0);
+  /** A fixed part below a second and a finite, non-negative part per MiB, with every worker gone. */
+  function expectFixedAndPerMiB(m: { latencyUs: number; usPerMiB: number }, minLatencyUs: number): void {
+    expect(m.latencyUs).toBeGreaterThanOrEqual(minLatencyUs);
     expect(m.latencyUs).toBeLessThan(1e6);
     expect(m.usPerMiB).toBeGreaterThanOrEqual(0);
     expect(Number.isFinite(m.usPerMiB)).toBe(true);
     expect(liveWorkerCount()).toBe(0);
+  }
+
+  it('is measured as wall time less session.run, a fixed part and a part per MiB, and leaves no worker', async () => {
+    // Two thread hops and a message each way: more than nothing, far less than a second.
+    expectFixedAndPerMiB(await measureExecutorRequest(10), Number.MIN_VALUE);
   });
 
   it('prices a dependency between two per-core workers from a split chain against a whole one, and leaves no worker', async () => {
-    const m = await measureWorkerBoundary(6);
-    expect(m.latencyUs).toBeGreaterThanOrEqual(0);
-    expect(m.latencyUs).toBeLessThan(1e6);
-    expect(m.usPerMiB).toBeGreaterThanOrEqual(0);
-    expect(Number.isFinite(m.usPerMiB)).toBe(true);
-    expect(liveWorkerCount()).toBe(0);
+    // A difference of two medians: on a noisy machine the fixed part may read 0, never less.
+    expectFixedAndPerMiB(await measureWorkerBoundary(6), 0);
   });
 });
 
