@@ -4,10 +4,11 @@
 // the outputs back (the main thread resolves the request when the report arrives). Measured on a
 // one-Relu model run whole on one worker: an inference's wall time less its traced session.run, with
 // a tiny input (the fixed part) and a 1 MiB one (plus the per-byte part, in and out).
-// And what one dependency between two per-core workers adds to a request: two Relus in a chain run on
-// two workers against both on one, with a tiny tensor between them and a 4 MiB one. Besides the
-// hand-off it holds what a ping-pong of buffers misses: a second session.run, its output allocated
-// and copied out of ORT, the consumer's input fed in.
+// And what one dependency between two per-core workers adds to a request: two Relus in a chain run
+// on two workers against both on one (the two taking turns), with a tiny tensor between them and a
+// 1 MiB one. Besides the hand-off it holds what a ping-pong of buffers misses: a second session.run,
+// its output allocated and copied out of ORT, the consumer's input fed in. It is noisy (±20% per MiB
+// from one measurement to the next here), so calibrate measures it again each time.
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { median } from '../cost/measurements.js';
@@ -34,7 +35,7 @@ export interface WorkerBoundaryMeasurement {
 }
 
 const LARGE_ELEMENTS = 1 << 18;
-const BOUNDARY_ELEMENTS = 1 << 20;
+const BOUNDARY_ELEMENTS = 1 << 18;
 const PROC = 'cpu';
 
 function reluChain(elements: number, length: number): Graph {
@@ -45,48 +46,64 @@ function reluChain(elements: number, length: number): Graph {
   return inferShapes(b.build(), {}).graph;
 }
 
-/** Per inference of `graph` with node i on procs[i] (µs): its wall time, and that less its session.runs. */
-async function requestsUs(
+/** An executor running `graph` with node i on procs[i], one thread each, and feeds for it. */
+async function started(
   graph: Graph,
   procs: readonly string[],
-  rounds: number,
-): Promise<{ wallUs: number[]; overheadUs: number[] }> {
+): Promise<{ executor: NodeExecutor; feeds: Parameters<NodeExecutor['infer']>[0] }> {
   const placements = Object.fromEntries(graph.nodes.map((n, i) => [n.id, { proc: procs[i] }]));
   const plan = makePlan(graph, { id: 'host' }, 'executor-overhead', placements);
   const executor = await NodeExecutor.start(splitPlan(graph, plan), {
     threads: Object.fromEntries(procs.map((p) => [p, 1])),
     graphOptimization: 'disabled',
   });
+  const feeds = Object.fromEntries(
+    Object.entries(makeFeeds(graph, {}, 1)).map(([name, t]) => [name, toWire(t, true)]),
+  );
+  return { executor, feeds };
+}
+
+const WARMUP = 5;
+
+/** Per inference, wall time less the worker's session.run (µs). */
+async function overheadsUs(elements: number, rounds: number): Promise<number[]> {
+  const { executor, feeds } = await started(reluChain(elements, 1), [PROC]);
   try {
-    const feeds = Object.fromEntries(
-      Object.entries(makeFeeds(graph, {}, 1)).map(([name, t]) => [name, toWire(t, true)]),
-    );
-    const wallUs: number[] = [];
-    const overheadUs: number[] = [];
-    for (let i = 0; i < rounds + 5; i++) {
+    const samples: number[] = [];
+    for (let i = 0; i < rounds + WARMUP; i++) {
       const r = await executor.infer(feeds);
       const runMs = r.trace.events.reduce((s, e) => s + (e.endMs - e.startMs), 0);
-      if (i < 5) continue;
-      wallUs.push(r.wallMs * 1000);
-      overheadUs.push((r.wallMs - runMs) * 1000);
+      if (i >= WARMUP) samples.push((r.wallMs - runMs) * 1000);
     }
-    return { wallUs, overheadUs };
+    return samples;
   } finally {
     await executor.close();
   }
 }
 
-/** Per inference, wall time less the worker's session.run (µs). */
-async function overheadsUs(elements: number, rounds: number): Promise<number[]> {
-  return (await requestsUs(reluChain(elements, 1), [PROC], rounds)).overheadUs;
-}
-
-/** Median wall time of a two-Relu chain split over two workers less that of both on one (µs). */
+/**
+ * Median over rounds of the wall time of a two-Relu chain split over two workers less that of both on
+ * one (µs). The two executors take turns, so that a drift of the machine reaches both alike.
+ */
 async function boundaryUs(elements: number, rounds: number): Promise<number> {
   const graph = reluChain(elements, 2);
-  const one = median((await requestsUs(graph, ['cpu0', 'cpu0'], rounds)).wallUs);
-  const two = median((await requestsUs(graph, ['cpu0', 'cpu1'], rounds)).wallUs);
-  return two - one;
+  const one = await started(graph, ['cpu0', 'cpu0']);
+  try {
+    const two = await started(graph, ['cpu0', 'cpu1']);
+    try {
+      const differences: number[] = [];
+      for (let i = 0; i < rounds + WARMUP; i++) {
+        const a = await one.executor.infer(one.feeds);
+        const b = await two.executor.infer(two.feeds);
+        if (i >= WARMUP) differences.push((b.wallMs - a.wallMs) * 1000);
+      }
+      return median(differences);
+    } finally {
+      await two.executor.close();
+    }
+  } finally {
+    await one.executor.close();
+  }
 }
 
 /** Fixed and per-MiB cost of a request through the executor (a second or so). */
@@ -103,7 +120,7 @@ export async function measureExecutorRequest(rounds = 100): Promise<ExecutorRequ
  */
 export async function measureWorkerBoundary(rounds = 60): Promise<WorkerBoundaryMeasurement> {
   const small = Math.max(0, await boundaryUs(16, rounds));
-  const large = await boundaryUs(BOUNDARY_ELEMENTS, Math.max(20, rounds / 3));
+  const large = await boundaryUs(BOUNDARY_ELEMENTS, rounds);
   const mib = (BOUNDARY_ELEMENTS * 4) / 2 ** 20;
   return { latencyUs: small, usPerMiB: Math.max(0, (large - small) / mib) };
 }

@@ -139,7 +139,7 @@ export async function measureHost(
       `and of two ${CACHED_ADD_ELEMENTS / 1024}K-element vectors (3 × 256 KB) for in-cache bandwidth; ` +
       `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
       `executor request: median wall time less session.run of a one-Relu model run by the Node executor on one worker, 16 floats and 1 MiB in and out; ` +
-      `worker boundary: median wall time of two chained Relus on two per-core workers less both on one, 16 floats and 4 MiB between them; ` +
+      `worker boundary: median wall time of two chained Relus on two per-core workers less both on one (taking turns), 16 floats and 1 MiB between them; ` +
       `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats; ` +
       `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu; ` +
       `profiler span: the median profiled span of those Relus less that plain cost`,
