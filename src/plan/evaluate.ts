@@ -170,6 +170,8 @@ export class Timeline {
   private delivered = new Map<string, { share: number; atMs: number }>();
   private transferBytes = 0;
   private crossEdges = 0;
+  /** What the processor issuing the current part spends copying its inputs in (ms; see `arrive`). */
+  private copyInMs = 0;
   private readonly classes: NodeClasses;
   private readonly ctxKey: string;
   // Shared by clones: a cache of pure values.
@@ -212,7 +214,11 @@ export class Timeline {
     return c;
   }
 
-  /** When `share` of tensor `t` held by `piece` is available on `to`, moving it there if needed. */
+  /**
+   * When `share` of tensor `t` held by `piece` is available on `to`, moving it there if needed. For a
+   * node (`forNode` a compute), a move between CPU processors is `to`'s own copy (copyInMs); results
+   * moved home are a plain delay, as the simulator has them.
+   */
   private arrive(
     t: TensorInfo,
     pieceIndex: number,
@@ -220,6 +226,7 @@ export class Timeline {
     share: number,
     to: Processor,
     forNode: string,
+    forCompute = true,
   ): number {
     if (share <= 0) return 0; // this reader needs none of the piece: no dependency on it
     if (piece.proc === to.id) return piece.readyMs;
@@ -231,9 +238,17 @@ export class Timeline {
     const moved = shareOf(t, share);
     const syncMs = cost.syncMs(from, to);
     const transferMs = cost.transferMs(moved, from, to);
+    // Between two CPU processors nothing but a core moves the bytes: the consumer's own copy keeps it
+    // busy before its node runs (the host's per-core workers copy each crossing tensor in), where a
+    // copy engine or a GPU's reads overlap the consumer's other work. Cores that share the tensor in
+    // place (a phone's clusters) move nothing.
+    const byConsumer = forCompute && from.kind === 'cpu' && to.kind === 'cpu';
+    if (byConsumer) this.copyInMs += transferMs;
     const startMs = piece.readyMs;
     if (this.record) {
       this.events.push({ proc: to.id, kind: 'sync', node: forNode, startMs, endMs: startMs + syncMs });
+    }
+    if (this.record && !byConsumer) {
       this.events.push({
         proc: `${from.id}→${to.id}`,
         kind: 'transfer',
@@ -250,9 +265,29 @@ export class Timeline {
       this.transferBytes += tensorBytes(moved) ?? 0;
       this.crossEdges++;
     }
-    const atMs = startMs + syncMs + transferMs;
+    const atMs = startMs + syncMs + (byConsumer ? 0 : transferMs);
     this.delivered.set(key, { share, atMs });
     return atMs;
+  }
+
+  /**
+   * When a node on `proc` that may start at `atMs` starts, once the copies of its inputs `arrive`
+   * left to `proc` itself (copyInMs) are done; they are traced on `proc`.
+   */
+  private copyIn(proc: Processor, forNode: string, atMs: number): number {
+    const copyMs = this.copyInMs;
+    this.copyInMs = 0;
+    if (copyMs <= 0) return atMs;
+    if (this.record) {
+      this.events.push({
+        proc: proc.id,
+        kind: 'transfer',
+        node: forNode,
+        startMs: atMs,
+        endMs: atMs + copyMs,
+      });
+    }
+    return atMs + copyMs;
   }
 
   /** Issues `node` (all its inputs must have been issued) as `placement` says. */
@@ -301,6 +336,7 @@ export class Timeline {
       let readyMs = 0;
       let recomputeMs = 0;
       let recomputeJ = 0;
+      this.copyInMs = 0;
       nodeInputs(node).forEach((name, x) => {
         const t = graph.tensors.get(name);
         if (!t || t.constant) return;
@@ -321,7 +357,7 @@ export class Timeline {
           readyMs = Math.max(readyMs, this.arrive(t, i, piece, share, proc, node.id));
         });
       });
-      const startMs = Math.max(readyMs, this.freeAtMs.get(proc.id) ?? 0);
+      const startMs = this.copyIn(proc, node.id, Math.max(readyMs, this.freeAtMs.get(proc.id) ?? 0));
       const latencyMs = contended[k] + recomputeMs;
       const endMs = startMs + latencyMs;
       this.freeAtMs.set(proc.id, endMs);
@@ -358,6 +394,7 @@ export class Timeline {
     if (this.energy && Number.isNaN(energyJ))
       energyJ = table.energyJ[cls] = cost.opEnergyJ(node, graph, proc, ctx);
     let readyMs = 0;
+    this.copyInMs = 0;
     for (const name of nodeInputs(node)) {
       const t = graph.tensors.get(name);
       if (!t || t.constant) continue;
@@ -369,7 +406,7 @@ export class Timeline {
       }
     }
     const freeAt = this.freeAtMs.get(proc.id) ?? 0;
-    const startMs = Math.max(readyMs, freeAt);
+    const startMs = this.copyIn(proc, node.id, Math.max(readyMs, freeAt));
     const endMs = startMs + latencyMs;
     this.freeAtMs.set(proc.id, endMs);
     if (this.record) this.events.push({ proc: proc.id, kind: 'compute', node: node.id, startMs, endMs });
@@ -526,7 +563,7 @@ export class Timeline {
       (this.pieces.get(name) ?? []).forEach((piece, i) => {
         latencyMs = Math.max(
           latencyMs,
-          t ? this.arrive(t, i, piece, piece.hi - piece.lo, home, 'output') : piece.readyMs,
+          t ? this.arrive(t, i, piece, piece.hi - piece.lo, home, 'output', false) : piece.readyMs,
         );
       });
     }

@@ -29,6 +29,11 @@ export interface CostSlot {
   terms: CostTerm[];
   /** Bytes the job moves to and from DRAM (the evaluator's contention rule, splitTrafficBytes). */
   trafficBytes: number;
+  /**
+   * What its processor spends copying the job's inputs in before it runs (ms): tensors from another
+   * CPU processor, which only a core moves (plan/evaluate.ts arrive).
+   */
+  copyMs: number;
 }
 
 export interface JobTemplate {
@@ -141,7 +146,13 @@ function build(plan: Plan, graph: Graph, device: Device, cost: CostModel, model:
   }
   const indexOfProc = (id: string): number => procIndex.get(id) ?? homeIndex;
 
-  /** The job after which `share` of `piece` is on `to` (creating the move), or -1: no wait. */
+  /** Copies the processor of the part being issued makes of its inputs (ms; see CostSlot.copyMs). */
+  let copyInMs = 0;
+
+  /**
+   * The job after which `share` of `piece` is on `to` (creating the move), or -1: no wait. A move
+   * between CPU processors for a compute job is its consumer's copy (copyInMs), not a delay.
+   */
   function arrive(
     t: TensorInfo,
     i: number,
@@ -149,6 +160,7 @@ function build(plan: Plan, graph: Graph, device: Device, cost: CostModel, model:
     share: number,
     to: number,
     forNode: string,
+    forCompute = true,
   ): number {
     if (share <= 0) return -2; // needs none of the piece: no dependency
     if (piece.proc === to) return piece.job;
@@ -160,13 +172,15 @@ function build(plan: Plan, graph: Graph, device: Device, cost: CostModel, model:
     const moved = shareOf(t, share);
     const syncMs = cost.syncMs(from, dest);
     const transferMs = cost.transferMs(moved, from, dest);
+    const byConsumer = forCompute && from.kind === 'cpu' && dest.kind === 'cpu';
+    if (byConsumer) copyInMs += transferMs;
     const job = jobs.length;
     jobs.push({
       compute: false,
       proc: to,
       fromProc: piece.proc,
       slot: -1,
-      delayMs: syncMs + transferMs,
+      delayMs: syncMs + (byConsumer ? 0 : transferMs),
       delaySyncMs: syncMs,
       delayJ: cost.transferEnergyJ(moved, from, dest),
       preds: new Set(piece.job >= 0 ? [piece.job] : []),
@@ -196,6 +210,7 @@ function build(plan: Plan, graph: Graph, device: Device, cost: CostModel, model:
       const own: CostTerm = { node, proc: procs[proc], ctx: partContext(part, axis), mult: 1 };
       const terms: CostTerm[] = [own];
       const preds = new Set<number>();
+      copyInMs = 0;
       nodeInputs(node).forEach((name, x) => {
         const t = graph.tensors.get(name);
         if (!t || t.constant) return;
@@ -219,6 +234,7 @@ function build(plan: Plan, graph: Graph, device: Device, cost: CostModel, model:
       slots.push({
         terms,
         trafficBytes: splitTrafficBytes(node, graph, axis ?? 'N', axis ? part.fraction : 1),
+        copyMs: copyInMs,
       });
       const job = jobs.length;
       jobs.push({
@@ -257,7 +273,7 @@ function build(plan: Plan, graph: Graph, device: Device, cost: CostModel, model:
     const t = graph.tensors.get(name);
     if (!t) continue;
     (pieces.get(name) ?? []).forEach((piece, i) =>
-      arrive(t, i, piece, piece.hi - piece.lo, homeIndex, 'output'),
+      arrive(t, i, piece, piece.hi - piece.lo, homeIndex, 'output', false),
     );
   }
   return freeze(

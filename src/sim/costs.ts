@@ -92,6 +92,8 @@ export class SlotCosts {
       latencyMs += term.mult * this.cost.opLatencyMs(term.node, this.template.graph, term.proc, ctx);
       energyJ += term.mult * this.cost.opEnergyJ(term.node, this.template.graph, term.proc, ctx);
     }
+    // Its inputs' copies (their energy is the delay jobs' transfer energy): as evaluatePlan adds them.
+    latencyMs += slot.copyMs;
     if (this.used === this.latency.length) {
       const l = new Float64Array(this.used * 2);
       l.set(this.latency);
