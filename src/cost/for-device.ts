@@ -99,8 +99,8 @@ export function workerCopyUsPerMiB(host: Pick<HostFile, 'measurements'>): number
 /**
  * A per-core worker (hardware/host.ts withCoreWorkers) costs what the whole CPU costs at one
  * thread: its entries are the calibration's "cpu@1" ones (and "cpu@1:<dtype>"), else "cpu"'s;
- * `syncInUs` (workerSyncUs) prices a dependency between workers, `copyInUsPerMiB` (the measured
- * hand-off's per-MiB part) the tensor it moves.
+ * `syncInUs` (workerSyncUs) prices a dependency between workers, `copyInUsPerMiB`
+ * (workerCopyUsPerMiB) the tensor it moves.
  */
 export function withCoreWorkerParams(
   params: DeviceCostParams,

@@ -130,8 +130,9 @@ export interface ProcessorCostParams {
   syncInUs?: number;
   /**
    * Cost (µs per MiB) of a tensor reaching this processor from another CPU processor; absent = none
-   * (same-kind processors share memory). Host per-core workers: the measured hand-off's copies, into
-   * the shared buffer the producer posts and out of it (runtime/profile-handoff.ts).
+   * (same-kind processors share memory). Host per-core workers: what a crossing tensor adds to a
+   * request through the executor (runtime/profile-executor.ts measureWorkerBoundary; for-device.ts
+   * workerCopyUsPerMiB). The consumer's core does the copy (plan/evaluate.ts arrive).
    */
   copyInUsPerMiB?: number;
 }
