@@ -34,8 +34,8 @@ export interface WorkerBoundaryMeasurement {
   usPerMiB: number;
 }
 
+/** 1 MiB of float32: a request's large input and output, and the tensor a boundary moves. */
 const LARGE_ELEMENTS = 1 << 18;
-const BOUNDARY_ELEMENTS = 1 << 18;
 const PROC = 'cpu';
 
 function reluChain(elements: number, length: number): Graph {
@@ -120,7 +120,6 @@ export async function measureExecutorRequest(rounds = 100): Promise<ExecutorRequ
  */
 export async function measureWorkerBoundary(rounds = 60): Promise<WorkerBoundaryMeasurement> {
   const small = Math.max(0, await boundaryUs(16, rounds));
-  const large = await boundaryUs(BOUNDARY_ELEMENTS, rounds);
-  const mib = (BOUNDARY_ELEMENTS * 4) / 2 ** 20;
-  return { latencyUs: small, usPerMiB: Math.max(0, (large - small) / mib) };
+  const large = await boundaryUs(LARGE_ELEMENTS, rounds);
+  return { latencyUs: small, usPerMiB: Math.max(0, large - small) };
 }
