@@ -96,7 +96,10 @@ export function classFeatures(cls: KernelClass): readonly KernelFeature[] {
 export interface KernelInfo {
   /** Work counters in KERNEL_FEATURES order. */
   readonly x: Float64Array;
-  /** Model keys from the most to the least specific: fine key, shape family, kernel class. */
+  /**
+   * Model keys from the most to the least specific: for a streaming kernel, its fine key after the
+   * layout its input was written in ("BatchNormalization<grouped"); fine key, shape family, kernel class.
+   */
   readonly keys: readonly string[];
   /** The size a model tree splits on and coverage is checked against: tile MACs, else elements. */
   readonly size: number;
@@ -180,16 +183,56 @@ export function kernelInfo(node: Node, graph: Graph): KernelInfo {
     const info = nodeInfo(node, graph);
     const cls = kernelClass(info);
     // Each key's kernels share one class, so a key's parent (the next key) is the same for all of
-    // them: the shape family is skipped where it spans classes (1×1 convs are SGEMMs, other dense
+    // them (a fine key after a producer layout has the fine key as its parent): the shape family is skipped where it spans classes (1×1 convs are SGEMMs, other dense
     // convs im2col + SGEMM), and the op type is the family already or spans classes (Conv, MatMul).
     const family = cls === 'gemm' && info.familyKey === 'Conv:dense' ? [] : [info.familyKey];
-    const keys = [...new Set([info.fineKey, ...family, cls])];
+    const after = cls.startsWith('cat:') ? producerLayout(node, graph) : undefined;
+    const own = after === undefined ? [info.fineKey] : [`${info.fineKey}<${after}`, info.fineKey];
+    const keys = [...new Set([...own, ...family, cls])];
     const size =
       cls === 'gemm' || cls === 'im2col' || cls === 'grouped' ? x[F.tileMacs] : x[F.outElems] || x[F.inElems];
     k = { x, keys, size };
     perGraph.set(node, k);
   }
   return k;
+}
+
+/**
+ * Where a streaming kernel's input was left, as the kernel that wrote it split its work across the
+ * pool's threads (the first key of a streaming kernel is its fine key "after" this):
+ * - 'gemm': an SGEMM or im2col + SGEMM conv, whose threads each write a range of the output's
+ *   columns (MLAS splits the longer of M and N);
+ * - 'grouped': a depthwise/grouped conv or batched MatMul, whose threads each write whole groups;
+ * - 'stream': a streaming kernel (ORT's ranged parallel-for, or a kernel that runs on one thread).
+ * A BatchNormalization runs on one thread whatever the pool. Profiled here at two threads, one that
+ * read a depthwise conv's output took 1.6–1.9× its one-thread time, one that read a 1×1 conv's
+ * 1.0–1.2×; keyed apart, the two-thread per-op fidelity of the held-out families rose from 58% to 62%.
+ */
+export type ProducerLayout = 'gemm' | 'grouped' | 'stream';
+
+const producerMaps = new WeakMap<Graph, Map<string, Node>>();
+
+function producerOf(graph: Graph, tensor: string): Node | undefined {
+  let producers = producerMaps.get(graph);
+  if (!producers) {
+    producers = new Map();
+    for (const n of graph.nodes) for (const o of n.outputs) if (o !== '') producers.set(o, n);
+    producerMaps.set(graph, producers);
+  }
+  return producers.get(tensor);
+}
+
+/** The layout the node's first activation input was written in; undefined for a graph input. */
+export function producerLayout(node: Node, graph: Graph): ProducerLayout | undefined {
+  const input = node.inputs.find((name) => name !== '' && graph.tensors.get(name)?.constant !== true);
+  const producer = input === undefined ? undefined : producerOf(graph, input);
+  if (!producer) return undefined;
+  // A node carrying a fused activation ends in its Relu/Clip kernel (ortKernels), except for that
+  // activation kernel itself, which reads what the node's own base kernel wrote.
+  const base = producer.id !== node.id && node.id.startsWith(`${producer.id}#`);
+  const cls = fusedActivation(producer) && !base ? 'cat:activation' : kernelClass(nodeInfo(producer, graph));
+  if (cls === 'grouped') return 'grouped';
+  return cls === 'gemm' || cls === 'im2col' ? 'gemm' : 'stream';
 }
 
 export function kernelClass(info: Pick<NodeInfo, 'op' | 'fineKey' | 'familyKey' | 'category'>): KernelClass {

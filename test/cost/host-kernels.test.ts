@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { hostCpuCaches } from '../../src/hardware/cpu-caches.js';
 import { buildHostDevice } from '../../src/hardware/host.js';
-import { kernelInfo, KERNEL_FEATURES, type KernelInfo } from '../../src/cost/host-kernel-features.js';
+import {
+  kernelInfo,
+  KERNEL_FEATURES,
+  ortKernels,
+  type KernelInfo,
+} from '../../src/cost/host-kernel-features.js';
+import { FUSED_ACTIVATION_ATTR } from '../../src/graph/fused-activation.js';
+import type { Node } from '../../src/graph/types.js';
+import { graphOf } from '../graph/shape-inference-helpers.js';
 import { fitKernelModels } from '../../src/cost/host-kernel-fit.js';
 import {
   kernelLatencyUs,
@@ -61,6 +69,45 @@ describe('kernel work counters', () => {
     // 100 output pixels padded to 112 (7 tiles of 16), M = 1, K = 9.
     expect(k.x[F.tileMacs]).toBe(24 * 112 * 9);
     expect(k.keys.at(-1)).toBe('grouped');
+  });
+
+  it('keys a streaming kernel by how the kernel before it laid its output across threads', () => {
+    const g = inferShapes(
+      graphOf({
+        inputs: { x: [1, 8, 10, 10] },
+        weights: {
+          dw: [8, 1, 3, 3],
+          pw: [16, 8, 1, 1],
+          s: [16],
+          b: [16],
+          m: [16],
+          v: [16],
+          s8: [8],
+          b8: [8],
+          m8: [8],
+          v8: [8],
+        },
+        nodes: [
+          { op: 'Conv', in: ['x', 'dw'], out: ['d'], attrs: { pads: [1, 1, 1, 1], group: 8 } },
+          { op: 'BatchNormalization', in: ['d', 's8', 'b8', 'm8', 'v8'], out: ['e'] },
+          { op: 'Conv', in: ['e', 'pw'], out: ['p'], attrs: { [FUSED_ACTIVATION_ATTR]: 'Relu' } },
+          { op: 'BatchNormalization', in: ['p', 's', 'b', 'm', 'v'], out: ['q'] },
+          { op: 'Relu', in: ['x'], out: ['r'] },
+        ],
+      }),
+    ).graph;
+    const keysOf = (n: Node) => kernelInfo(n, g).keys;
+    const [dw, bnAfterDw, pw, bnAfterRelu, reluOfInput] = g.nodes as [Node, Node, Node, Node, Node];
+    expect(keysOf(bnAfterDw)[0]).toBe('BatchNormalization<grouped');
+    // The 1×1 conv ends in its fused Relu kernel: what reads its output reads a streaming kernel's.
+    expect(keysOf(bnAfterRelu)[0]).toBe('BatchNormalization<stream');
+    // That Relu kernel itself reads what the conv's SGEMM wrote.
+    const relu = ortKernels(pw)![1]!;
+    expect(kernelInfo(relu, g).keys[0]).toBe('Relu<gemm');
+    // A graph input has no producer; a conv is not keyed by its producer.
+    expect(keysOf(reluOfInput)[0]).toBe('Relu');
+    expect(keysOf(pw)[0]).toBe('Conv:k1');
+    expect(keysOf(dw)[0]).toBe('Conv:dw3');
   });
 
   it('packs a computed B on every call but a constant B never, and streams a GEMV weight', () => {
