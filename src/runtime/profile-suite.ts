@@ -97,6 +97,13 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
   builtPair('squeezenet1.1', squeezenet11, 224, 160),
   builtPair('densenet121', densenet121, 128, 96),
   builtPair('shufflenetv2-1.0', shufflenetV2, 224, 160),
+  // The rest of the families nn-Meter (MobiSys'21) and μLayer (EuroSys'19) benchmark: ResNet-18's
+  // basic blocks (3×3 convs only, on ResNet-50's stages), MnasNet's inverted residuals without SE
+  // (3×3 and 5×5 depthwise convs, ReLU), GoogLeNet's four-branch concats on smaller maps than
+  // InceptionV3's.
+  pair('resnet18', 'zoo:resnet18', img('input', 160), img('input', 128)),
+  pair('mnasnet1.0', 'zoo:mnasnet1.0', img('input', 224), img('input', 160)),
+  pair('googlenet', 'zoo:googlenet', img('input', 160), img('input', 128)),
   // DS-CNN-M keyword spotting: its 0.55 MB of weights stay in a core's L2 as ppocr-cls's 0.5 MB do,
   // so that holding either out leaves a warm-weights model in the fit. 1 s of 10 MFCCs (Hello Edge's
   // input) and 1 s of 40 log-mel bands at a 10 ms hop (the other common KWS front end).

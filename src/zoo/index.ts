@@ -7,10 +7,12 @@ import { bert } from './bert.js';
 import { densenet121 } from './densenet.js';
 import { dsCnn } from './ds-cnn.js';
 import { efficientnetB0 } from './efficientnet.js';
+import { googlenet } from './googlenet.js';
 import { inceptionV3 } from './inception.js';
+import { mnasnet10 } from './mnasnet.js';
 import { mobilenetV2, mobilenetV3Large } from './mobilenet.js';
 import { posenet } from './posenet.js';
-import { resnet50 } from './resnet.js';
+import { resnet18, resnet50 } from './resnet.js';
 import { retinaface } from './retinaface.js';
 import { shufflenetV2 } from './shufflenet.js';
 import { squeezenet11 } from './squeezenet.js';
@@ -255,6 +257,52 @@ const ENTRIES: ZooEntry[] = [
       note: 'the published memory figure (189.7 KB) counts 8-bit weights and activations, not parameters',
     },
     build: () => dsCnn({ size: 'm' }),
+  },
+  {
+    name: 'resnet18',
+    description: 'ResNet-18 (basic blocks 2/2/2/2), 224×224',
+    paper: 'He et al., Deep Residual Learning for Image Recognition, CVPR 2016',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: {
+      value: 1.814e9,
+      source: `${TORCHVISION}: ResNet18_Weights.IMAGENET1K_V1 (torchvision source meta _ops 1.814)`,
+    },
+    params: {
+      value: 11_689_512,
+      source: `${TORCHVISION}: ResNet18_Weights.IMAGENET1K_V1`,
+      note: 'excludes BN running mean/var',
+    },
+    build: () => resnet18(),
+  },
+  {
+    name: 'mnasnet1.0',
+    description: 'MnasNet-B1 1.0, 224×224 (inverted residuals with 3×3 and 5×5 depthwise convs, no SE)',
+    paper: 'Tan et al., MnasNet: Platform-Aware Neural Architecture Search for Mobile, CVPR 2019',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: {
+      value: 0.314e9,
+      source: `${TORCHVISION}: MNASNet1_0_Weights.IMAGENET1K_V1 (torchvision source meta _ops 0.314)`,
+    },
+    params: {
+      value: 4_383_312,
+      source: `${TORCHVISION}: MNASNet1_0_Weights.IMAGENET1K_V1`,
+      note: 'excludes BN running mean/var',
+    },
+    build: () => mnasnet10(),
+  },
+  {
+    name: 'googlenet',
+    description:
+      'GoogLeNet (Inception v1) with BatchNorm, 224×224, torchvision layout (3×3 in the "5×5" branch)',
+    paper: 'Szegedy et al., Going Deeper with Convolutions, CVPR 2015',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: { value: 1.5e9, source: `${TORCHVISION}: GoogLeNet_Weights.IMAGENET1K_V1` },
+    params: {
+      value: 6_624_904,
+      source: `${TORCHVISION}: GoogLeNet_Weights.IMAGENET1K_V1`,
+      note: 'excludes BN running mean/var and the aux classifiers, which do not run at inference',
+    },
+    build: () => googlenet(),
   },
 ];
 

@@ -64,6 +64,12 @@ const PUBLISHED: Record<string, Published> = {
   // 19.8 M operations (2 per MAC). Its memory figure (189.7 KB, 8-bit weights + activations) is not a
   // parameter count: test/zoo/ds-cnn.test.ts checks the layer widths instead.
   'ds-cnn-m': { macs: 19.8e6 / 2 },
+  // torchvision ResNet18_Weights.IMAGENET1K_V1 (models/resnet.py meta): _ops 1.814, 11,689,512.
+  resnet18: { macs: 1.814e9, params: 11_689_512 },
+  // torchvision MNASNet1_0_Weights.IMAGENET1K_V1 (models/mnasnet.py meta): _ops 0.314, 4,383,312.
+  'mnasnet1.0': { macs: 0.314e9, params: 4_383_312 },
+  // torchvision GoogLeNet_Weights.IMAGENET1K_V1: GFLOPS 1.50, num_params 6,624,904 (no aux heads).
+  googlenet: { macs: 1.5e9, params: 6_624_904 },
 };
 
 const GRAPHS = new Map<string, Graph>();
@@ -77,7 +83,7 @@ function zoo(name: string): Graph {
 }
 
 describe('zoo registry', () => {
-  it('lists the sixteen models', () => {
+  it('lists the nineteen models', () => {
     expect(zooNames()).toEqual([
       'vgg16',
       'resnet50',
@@ -95,6 +101,9 @@ describe('zoo registry', () => {
       'densenet121',
       'shufflenetv2-1.0',
       'ds-cnn-m',
+      'resnet18',
+      'mnasnet1.0',
+      'googlenet',
     ]);
     expect(Object.keys(PUBLISHED).sort()).toEqual([...zooNames()].sort());
   });
