@@ -39,6 +39,7 @@ export const KERNEL_FEATURES = [
   'dramWeights',
   'coldCalls',
   'flops',
+  'rowStrips',
 ] as const;
 export type KernelFeature = (typeof KERNEL_FEATURES)[number];
 export const KERNEL_FEATURE_COUNT = KERNEL_FEATURES.length;
@@ -64,6 +65,7 @@ const GEMM_FEATURES: readonly KernelFeature[] = [
   'outElems',
   'spillElems',
   'dramWeights',
+  'rowStrips',
 ];
 /** An SGEMM that expands its input (im2col) or runs once per group: those loops and calls besides. */
 const EXPANDED_GEMM_FEATURES: readonly KernelFeature[] = [
@@ -367,6 +369,11 @@ function gemmCounters(
   f[F.calls] = calls;
   f[F.tileMacs] = calls * m * roundUp(n, TILE_N) * k;
   f[F.panelPasses] = calls * Math.ceil(m / TILE_M) * Math.ceil(n / TILE_N) * k;
+  // Each strip of TILE_M rows of A is one pass of the micro-kernel loop over B's columns, which starts
+  // its accumulators and stores its rows of C whatever K is: a 1×1 conv expanding 192 → 1152
+  // channels on a 5×5 map took 1.5× the time of the 1152 → 192 projection beside it, same MACs and
+  // panel passes, 6× the strips.
+  f[F.rowStrips] = calls * Math.ceil(m / TILE_M);
   f[F.packElems] = packB ? calls * k * n : 0;
   f[F.streamElems] = streamed;
 }

@@ -62,6 +62,17 @@ describe('kernel work counters', () => {
     expect(k.x[F.segments]).toBeCloseTo(8 * 5 * 9, 9);
   });
 
+  it('counts the row strips of A an SGEMM steps through, whatever its depth', () => {
+    // Same MACs and panel passes; the expansion has six times the rows of A (output channels).
+    const expand = conv(192, 1152, 5, 1);
+    const project = conv(1152, 192, 5, 1);
+    const [e, p] = [kernelInfo(expand.n, expand.g), kernelInfo(project.n, project.g)];
+    expect(e.x[F.tileMacs]).toBe(p.x[F.tileMacs]);
+    expect(e.x[F.panelPasses]).toBe(p.x[F.panelPasses]);
+    expect(e.x[F.rowStrips]).toBe(1152 / 4);
+    expect(p.x[F.rowStrips]).toBe(192 / 4);
+  });
+
   it('runs a depthwise conv as one small SGEMM per channel', () => {
     const { g, n } = conv(24, 24, 10, 3, 24);
     const k = kernelInfo(n, g);
