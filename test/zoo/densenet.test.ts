@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { densenet121 } from '../../src/zoo/densenet.js';
-import { expectWithin, inferred, runExported, weightCount } from './zoo-helpers.js';
+import { inferred, runExported, itMatchesTorchvision } from './zoo-helpers.js';
 
 // torchvision DenseNet121_Weights.IMAGENET1K_V1, meta in torchvision/models/densenet.py: num_params
 // 7,978,856 and _ops 2.834, which the weights docs (pytorch.org/vision/stable/models/generated/
@@ -44,15 +44,7 @@ describe('densenet121', () => {
     expect(graphCost(G224).unknownCostNodes).toEqual([]);
   });
 
-  it('matches torchvision’s published MACs within 3%', () => {
-    expectWithin(graphCost(G224).macs, PUBLISHED_MACS);
-  });
-
-  it('matches torchvision’s published parameter count within 3%', () => {
-    expectWithin(weightCount(G224), PUBLISHED_PARAMS);
-    // Every learned tensor of torchvision's module is here with its shape, so the count is exact.
-    expect(weightCount(G224)).toBe(PUBLISHED_PARAMS);
-  });
+  itMatchesTorchvision(G224, { macs: PUBLISHED_MACS, params: PUBLISHED_PARAMS });
 
   it('has 58 dense layers (6+12+24+16) and 3 transitions', () => {
     const ids = G224.nodes.map((n) => n.id);

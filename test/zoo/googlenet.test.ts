@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { googlenet } from '../../src/zoo/googlenet.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-helpers.js';
 
 // torchvision GoogLeNet_Weights.IMAGENET1K_V1 (docs page
 // https://pytorch.org/vision/stable/models/generated/torchvision.models.googlenet.html): num_params
@@ -65,15 +65,7 @@ describe('GoogLeNet', () => {
     expect(featureShape(inferred(googlenet(96)))).toEqual([1, 1024, 3, 3]);
   });
 
-  it('matches torchvision’s published MACs within 3%', () => {
-    expectWithin(graphCost(g).macs, PUBLISHED_MACS);
-  });
-
-  it('matches torchvision’s published parameter count within 3%, exactly without BN buffers', () => {
-    expectWithin(weightCount(g), PUBLISHED_PARAMS);
-    // Every learned tensor of torchvision's inference module is here with its shape.
-    expect(weightCount(g)).toBe(PUBLISHED_PARAMS);
-  });
+  itMatchesTorchvision(g, { macs: PUBLISHED_MACS, params: PUBLISHED_PARAMS });
 
   it('has 57 BasicConv2d units, 9 inception blocks and 13 ceil-mode max pools', () => {
     // Stem conv1..conv3, then 6 per inception block (branch1, 2×branch2, 2×branch3, branch4's 1×1).

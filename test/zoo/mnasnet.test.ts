@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph, Node } from '../../src/graph/types.js';
 import { mnasnet10 } from '../../src/zoo/mnasnet.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-helpers.js';
 
 // torchvision MNASNet1_0_Weights.IMAGENET1K_V1 (meta in torchvision/models/mnasnet.py; docs page
 // https://pytorch.org/vision/stable/models/generated/torchvision.models.mnasnet1_0.html): num_params
@@ -38,15 +38,7 @@ describe('MnasNet 1.0', () => {
     expect(graphCost(g).unknownCostNodes).toEqual([]);
   });
 
-  it('matches torchvision’s published MACs within 3%', () => {
-    expectWithin(graphCost(g).macs, PUBLISHED_MACS);
-  });
-
-  it('matches torchvision’s published parameter count within 3%', () => {
-    expectWithin(weightCount(g, { bnRunningStats: false }), PUBLISHED_PARAMS);
-    // Every learned tensor of torchvision's module is here with its shape, so the count is exact.
-    expect(weightCount(g, { bnRunningStats: false })).toBe(PUBLISHED_PARAMS);
-  });
+  itMatchesTorchvision(g, { macs: PUBLISHED_MACS, params: PUBLISHED_PARAMS });
 
   it('has 16 inverted residuals (3+3+3+2+4+1) plus the stem’s depthwise conv', () => {
     const blocks = new Set(g.nodes.map((n) => /^layers\/\d+\/\d+\//.exec(n.id)?.[0]).filter(Boolean));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { resnet18 } from '../../src/zoo/resnet.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-helpers.js';
 
 // torchvision ResNet18_Weights.IMAGENET1K_V1, meta in torchvision/models/resnet.py: num_params 11,689,512
 // and _ops 1.814, which the weights docs (pytorch.org/vision/stable/models/generated/
@@ -34,15 +34,7 @@ describe('resnet18', () => {
     expect(graphCost(G224).unknownCostNodes).toEqual([]);
   });
 
-  it('matches torchvision’s published MACs within 3%', () => {
-    expectWithin(graphCost(G224).macs, PUBLISHED_MACS);
-  });
-
-  it('matches torchvision’s published parameter count within 3%', () => {
-    expectWithin(weightCount(G224), PUBLISHED_PARAMS);
-    // Every learned tensor of torchvision's module is here with its shape, so the count is exact.
-    expect(weightCount(G224)).toBe(PUBLISHED_PARAMS);
-  });
+  itMatchesTorchvision(G224, { macs: PUBLISHED_MACS, params: PUBLISHED_PARAMS });
 
   it('has 8 basic blocks: 20 bias-free convs with a BN each, 8 residual Adds, 3 projections, one fc', () => {
     const convs = G224.nodes.filter((n) => n.op === 'Conv');

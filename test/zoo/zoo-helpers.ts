@@ -1,7 +1,8 @@
 // Shared by the zoo tests: published-figure checks (weight counts, a 3% tolerance), shape inference
 // without warnings, and a real run of an exported weightless model on onnxruntime-node.
 import * as ort from 'onnxruntime-node';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
+import { graphCost } from '../../src/graph/cost.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
 import type { Graph } from '../../src/graph/types.js';
@@ -33,6 +34,20 @@ export function expectWithin(ours: number, published: number): void {
   expect(Math.abs(ours / published - 1), `ours ${ours} vs published ${published}`).toBeLessThanOrEqual(
     TOLERANCE,
   );
+}
+
+/**
+ * The two checks against torchvision's published figures: MACs within TOLERANCE (its "GFLOPS" are
+ * GMACs, rounded), and a parameter count that is exact, BN running-stat buffers aside, where every
+ * learned tensor of its module is in the graph with its shape.
+ */
+export function itMatchesTorchvision(g: Graph, published: { macs: number; params: number }): void {
+  it('matches torchvision’s published MACs within 3%', () => {
+    expectWithin(graphCost(g).macs, published.macs);
+  });
+  it('matches torchvision’s published parameter count exactly, BN running stats aside', () => {
+    expect(weightCount(g)).toBe(published.params);
+  });
 }
 
 export function opCount(g: Graph, op: string): number {
