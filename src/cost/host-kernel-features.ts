@@ -185,8 +185,9 @@ export function kernelInfo(node: Node, graph: Graph): KernelInfo {
     const info = nodeInfo(node, graph);
     const cls = kernelClass(info);
     // Each key's kernels share one class, so a key's parent (the next key) is the same for all of
-    // them (a fine key after a producer layout has the fine key as its parent): the shape family is skipped where it spans classes (1×1 convs are SGEMMs, other dense
-    // convs im2col + SGEMM), and the op type is the family already or spans classes (Conv, MatMul).
+    // them (a fine key after a producer layout has the fine key as its parent): the shape family is
+    // skipped where it spans classes (1×1 convs are SGEMMs, other dense convs im2col + SGEMM), and
+    // the op type is the family already or spans classes (Conv, MatMul).
     const family = cls === 'gemm' && info.familyKey === 'Conv:dense' ? [] : [info.familyKey];
     const after = cls.startsWith('cat:') ? producerLayout(node, graph) : undefined;
     const own = after === undefined ? [info.fineKey] : [`${info.fineKey}<${after}`, info.fineKey];
@@ -200,15 +201,17 @@ export function kernelInfo(node: Node, graph: Graph): KernelInfo {
 }
 
 /**
- * Where a streaming kernel's input was left, as the kernel that wrote it split its work across the
- * pool's threads (the first key of a streaming kernel is its fine key "after" this):
- * - 'gemm': an SGEMM or im2col + SGEMM conv, whose threads each write a range of the output's
- *   columns (MLAS splits the longer of M and N);
- * - 'grouped': a depthwise/grouped conv or batched MatMul, whose threads each write whole groups;
- * - 'stream': a streaming kernel (ORT's ranged parallel-for, or a kernel that runs on one thread).
- * A BatchNormalization runs on one thread whatever the pool. Profiled here at two threads, one that
- * read a depthwise conv's output took 1.6–1.9× its one-thread time, one that read a 1×1 conv's
- * 1.0–1.2×; keyed apart, the two-thread per-op fidelity of the held-out families rose from 58% to 62%.
+ * The kind of kernel that wrote a streaming kernel's input, which decides how that input lies across
+ * the cores' caches when the pool's threads shared the writing (the first key of a streaming kernel
+ * is its fine key "after" this):
+ * - 'gemm': an SGEMM or im2col + SGEMM conv (MLAS splits the longer of M and N between threads);
+ * - 'grouped': a depthwise/grouped conv or a batched MatMul (one small SGEMM per group);
+ * - 'stream': a streaming kernel (ORT's ranged parallel-for, or one thread).
+ * Profiled here at two threads, a BatchNormalization (one thread whatever the pool) that read a
+ * depthwise conv's output took 1.6–1.9× its one-thread time, one that read a 1×1 conv's 1.0–1.2×.
+ * The three kinds are what the measurements tell apart, not a model of each kernel's partition:
+ * keyed apart, the two-thread per-op fidelity of held-out families rose from 58% to 62%; finer
+ * groupings (every producer class) or coarser ones did worse.
  */
 export type ProducerLayout = 'gemm' | 'grouped' | 'stream';
 
