@@ -1,7 +1,7 @@
 // GoogLeNet / Inception v1 (Szegedy et al., "Going Deeper with Convolutions", CVPR 2015) in torchvision's
 // `googlenet` layout (torchvision/models/googlenet.py), at inference. It is the BN variant torchvision
 // ships: every BasicConv2d is conv (no bias) → BN(eps 1e-3) → ReLU. The "5×5" branch uses a 3×3 conv as
-// torchvision's does (a known quirk kept for weight compatibility, pytorch/vision#906). Every max pool uses
+// torchvision's does (a known quirk, kept so that its weights load). Every max pool uses
 // ceil_mode. The auxiliary classifiers only run in training and are left out. transform_input is off (the
 // function's default) and Dropout does nothing at inference.
 // Node ids follow torchvision's module paths (inception3a/branch2/1/conv ↔ inception3a.branch2.1.conv), so
