@@ -18,6 +18,8 @@ import { loadPhoneCalibration } from './calibrate-published.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
 import { CPU_WAKE_UP_US } from './transfer.js';
 import type { DeviceCostParams } from './types.js';
+import { KERNEL_FEATURES } from './host-kernel-features.js';
+import { HeteroError } from '../errors.js';
 
 export interface DeviceWithCost {
   device: Device;
@@ -40,6 +42,7 @@ export interface DeviceWithCost {
 export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE): DeviceWithCost {
   if (id === 'host') {
     const host = loadHost(hostFile);
+    checkKernelCounters(host.params, hostFile);
     const device = withCoreWorkers(host.device);
     const params = withCoreWorkerParams(host.params, device, workerSyncUs(host), workerCopyUsPerMiB(host));
     return {
@@ -56,6 +59,24 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
     cost: createCostModel(device, params),
     fittedFrom: params?.fittedFrom ?? 'catalog-defaults',
   };
+}
+
+/**
+ * A host file whose kernel models were fitted over other work counters than this version counts
+ * (a counter added or renamed since) would be priced by the roofline alone, silently: refused.
+ */
+function checkKernelCounters(params: DeviceCostParams, hostFile: string): void {
+  for (const [entry, p] of Object.entries(params.processors)) {
+    const fitted = p.kernels?.features;
+    if (fitted === undefined) continue;
+    const same = fitted.length === KERNEL_FEATURES.length && fitted.every((f, i) => f === KERNEL_FEATURES[i]);
+    if (!same) {
+      throw new HeteroError(
+        hostFile,
+        `${entry}'s kernel models were fitted over other work counters than this version of hetero counts: run \`hetero calibrate\` again`,
+      );
+    }
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   predictRunMs,
   type ProfiledModel,
 } from '../../src/cost/calibrate-host.js';
+import { deviceWithCost } from '../../src/cost/for-device.js';
+import { KERNEL_FEATURES } from '../../src/cost/host-kernel-features.js';
 import { kernelLatencyUs } from '../../src/cost/host-kernel-model.js';
 import { createCostModel } from '../../src/cost/model.js';
 import { nodeInfo } from '../../src/cost/roofline.js';
@@ -266,6 +268,14 @@ describe('fitCurve', () => {
   });
 });
 
+/** A processor entry with one flat efficiency curve: enough for a cost model to be built from it. */
+const CALIBRATION_ENTRY: ProcessorCostParams = {
+  efficiency: { other: { points: [[0, 0.1]] } },
+  bandwidthGBps: 1000,
+  dispatchUs: 1,
+  tileChannels: 1,
+};
+
 describe('host file', () => {
   it('round-trips through an atomic write', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'hetero-host-')), 'sub', 'host.json');
@@ -277,6 +287,27 @@ describe('host file', () => {
     expect(back.device.processors[0].peakGflops.float32).toBe(180);
     expect(back.device.memory.bandwidthGBps).toBe(80);
     expect(back.measurements).toEqual(HOST);
+  });
+
+  it('refuses, in one line, a host file whose kernel models count other work counters', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hetero-host-')), 'host.json');
+    const device = buildHostDevice(HOST, 80);
+    const stale = { features: ['launch', 'calls'], models: {} };
+    const params = {
+      device: 'host',
+      processors: { 'cpu@1': { ...CALIBRATION_ENTRY, kernels: stale } },
+      fittedFrom: 'host-profile',
+    };
+    saveHostFile({ format: 'hetero-host/1', device, params, runOverhead: {}, measurements: HOST }, file);
+    expect(() => deviceWithCost('host', file)).toThrow(HeteroError);
+    expect(() => deviceWithCost('host', file)).toThrow(
+      /cpu@1's kernel models .* run `hetero calibrate` again$/,
+    );
+    // Fitted over today's counters, the same file is accepted.
+    const current = { features: [...KERNEL_FEATURES], models: {} };
+    params.processors['cpu@1'] = { ...CALIBRATION_ENTRY, kernels: current };
+    saveHostFile({ format: 'hetero-host/1', device, params, runOverhead: {}, measurements: HOST }, file);
+    expect(deviceWithCost('host', file).fittedFrom).toBe('host-profile');
   });
 
   it('a missing host file tells to run hetero calibrate', () => {
