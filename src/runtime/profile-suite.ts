@@ -48,7 +48,7 @@ const builtPair = (
   b: number,
 ): [SuiteModel, SuiteModel] => [built(family, () => build(a)), built(family, () => build(b))];
 
-/** Two sizes per family; calibrate uses the first, validate both. */
+/** Two sizes per family; calibrate fits on both, validate holds out each family (or size) in turn. */
 const SUITE: readonly [SuiteModel, SuiteModel][] = [
   pair('ppocr-det', 'pkg:ppocr-det', img('x', 320), img('x', 256)),
   pair('ppocr-rec', 'pkg:ppocr-rec', img('x', 48, 320), img('x', 48, 160)),
@@ -125,7 +125,7 @@ function pair(
   ];
 }
 
-/** The default suite: one size per family (calibrate) or two (validate). */
+/** The default suite: one size per family, or two (calibrate and validate). */
 export function defaultSuite(sizes: 1 | 2): SuiteModel[] {
   return SUITE.flatMap((p) => (sizes === 1 ? [p[0]] : [...p]));
 }
