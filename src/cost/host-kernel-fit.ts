@@ -33,6 +33,8 @@ export interface KernelFitOptions {
   minFamilies?: number;
 }
 
+const COLD_LAUNCH = KERNEL_FEATURES.indexOf('coldLaunch');
+
 /** A split must lower the summed relative error by this share, and the mean by SPLIT_MIN_GAIN, to be kept. */
 const SPLIT_GAIN = 0.1;
 const SPLIT_MIN_GAIN = 0.001;
@@ -89,9 +91,11 @@ export function fitKernelModels(
     while (ancestor !== undefined && !models[ancestor]) ancestor = parentOf.get(ancestor);
     const targets = pooledTargets(group, ancestor === undefined ? undefined : models[ancestor]);
     const sizes = group.map((s) => s.info.size);
+    const footprints = group.map((s) => s.info.x[COLD_LAUNCH]);
     models[key] = {
       tree: fitTree(targets, { use: mask, floor }, minSamples),
       sizeRange: [Math.min(...sizes), Math.max(...sizes)],
+      footprintRange: [Math.min(...footprints), Math.max(...footprints)],
       samples: group.length,
       families,
     };

@@ -6,9 +6,10 @@
 // counters, so a layer twice the size of any profiled one costs about twice as much, not as much as
 // the largest one seen. A key's model may split once on the kernel's size (a model tree of depth one).
 // Keys go from specific to general (fine key → shape family → kernel class); a node uses the most
-// specific key whose model was fitted on sizes within ×2 of its own, so an op unlike anything profiled
-// under its own key backs off to its class rather than extrapolating a narrow fit. Prediction is a
-// cached key resolution and one dot product (planners call it millions of times).
+// specific key whose model was fitted on sizes within ×2 of its own and on models whose weights were
+// within ×2 of its model's, so an op unlike anything profiled under its own key backs off to its class
+// rather than extrapolating a narrow fit. Prediction is a cached key resolution and one dot product
+// (planners call it millions of times).
 import type { Graph, Node } from '../graph/types.js';
 import { rooflineMs, type CompiledProcessor, type NodeInfo } from './roofline.js';
 import type { OpCostBreakdown, RunContext } from './types.js';
@@ -21,6 +22,11 @@ export interface KernelKeyModel {
   tree: KernelTree;
   /** Smallest and largest size fitted on: the model is used within ×SIZE_TOLERANCE of these. */
   sizeRange: [number, number];
+  /**
+   * Least and greatest coldLaunch (log2 of the model's weights over the L2) fitted on: the model is
+   * used within FOOTPRINT_TOLERANCE of these. Absent in host files fitted before it was recorded.
+   */
+  footprintRange?: [number, number];
   samples: number;
   families: number;
 }
@@ -69,8 +75,22 @@ export function leafOf(tree: KernelTree, size: number): readonly number[] {
   return t.coef;
 }
 
+const COLD_LAUNCH = KERNEL_FEATURES.indexOf('coldLaunch');
+
 /** How far beyond its fitted sizes a key's model is trusted. */
 const SIZE_TOLERANCE = 2;
+
+/**
+ * How far (in doublings of the model's weights, coldLaunch) beyond the footprints it was fitted on a
+ * key's model is trusted, as SIZE_TOLERANCE is for sizes. Held out, ppocr-cls (0.5 MB of weights,
+ * warm in L2) had its 5×5 depthwise convs priced by a key fitted only on models of 4.7–22 MB, whose
+ * cost per channel call is a cold one: +35…+53% end to end. Backed off to the depthwise family,
+ * which DS-CNN's warm convs are in: −1…+24%.
+ */
+const FOOTPRINT_TOLERANCE = 1;
+
+const withinFootprints = ([lo, hi]: readonly [number, number], coldLaunch: number): boolean =>
+  coldLaunch >= lo - FOOTPRINT_TOLERANCE && coldLaunch <= hi + FOOTPRINT_TOLERANCE;
 
 interface Compiled {
   valid: boolean;
@@ -105,6 +125,7 @@ function resolve(c: Compiled, k: KernelInfo): readonly number[] | null {
       const last = key === k.keys[k.keys.length - 1];
       // The class model is the last resort: it is used even beyond its sizes.
       if (!last && (k.size < lo / SIZE_TOLERANCE || k.size > hi * SIZE_TOLERANCE)) continue;
+      if (!last && m.footprintRange && !withinFootprints(m.footprintRange, k.x[COLD_LAUNCH])) continue;
       leaf = leafOf(m.tree, k.size);
       break;
     }

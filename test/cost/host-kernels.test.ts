@@ -13,9 +13,11 @@ import { graphOf } from '../graph/shape-inference-helpers.js';
 import { fitKernelModels } from '../../src/cost/host-kernel-fit.js';
 import {
   kernelLatencyUs,
+  kernelModelUs,
   leafOf,
   predictLeaf,
   type HostKernelParams,
+  type KernelSample,
   type KernelTree,
 } from '../../src/cost/host-kernel-model.js';
 import { nnls } from '../../src/cost/host-nnls.js';
@@ -371,6 +373,33 @@ describe('kernel model fit', () => {
     // level: 5.7× here, against 4.1× pooled with the class's level); far above them it takes the class's.
     expect(predict(kernel(addKeys, { outElems: 5e3 })) / truth(5e3)).toBeGreaterThan(5);
     expect(predict(kernel(addKeys, { outElems: 5e6 })) / truth(5e6)).toBeLessThan(2);
+  });
+});
+
+describe('kernel models and weight footprints', () => {
+  it('backs off from a key fitted only on cold-weight models for a kernel of a warm one', () => {
+    const keys = ['Conv:dw5', 'grouped'];
+    // Per channel call: 2 µs in models whose weights overflow the L2 (coldLaunch 4–6), 0.5 µs in ones
+    // whose weights fit (coldLaunch −1); the class sees both, the 5×5 key only the cold ones.
+    const callUs = (cold: number): number => (cold > 0 ? 2 : 0.5);
+    const at = (k: string[], cold: number, calls: number): KernelSample => ({
+      info: kernel(k, { coldLaunch: cold, calls, tileMacs: calls * 1000 }),
+      family: `f${cold}`,
+      us: calls * callUs(cold),
+    });
+    const samples = [
+      ...[4, 5, 6].flatMap((cold) => [40, 80, 120, 160].map((calls) => at(keys, cold, calls))),
+      ...[-1, -0.5].flatMap((cold) =>
+        [40, 80, 120, 160].map((calls) => at(['Conv:dw3', 'grouped'], cold, calls)),
+      ),
+    ];
+    const params = fitKernelModels(samples);
+    expect(params.models['Conv:dw5']?.footprintRange).toEqual([4, 6]);
+    // A cold model's 5×5 kernel uses its own key; a warm model's (4 doublings below) the class's.
+    const cold = kernelModelUs(params, kernel(keys, { coldLaunch: 5, calls: 100, tileMacs: 1e5 }))!;
+    const warm = kernelModelUs(params, kernel(keys, { coldLaunch: -1, calls: 100, tileMacs: 1e5 }))!;
+    expect(cold / 200).toBeCloseTo(1, 1);
+    expect(warm / 200).toBeLessThan(0.6);
   });
 });
 
