@@ -283,8 +283,8 @@ export class GraphBuilder {
 
   // ---- activations -----------------------------------------------------------------------------
 
-  relu(x: Sym): Sym {
-    return this.op1('Relu', [x], {}, x.channels);
+  relu(x: Sym, id?: string): Sym {
+    return this.op1('Relu', [x], {}, x.channels, id === undefined ? {} : { id });
   }
 
   /** ReLU6 as Clip(0, 6) with min/max inputs (opset ≥ 11). */
@@ -355,8 +355,8 @@ export class GraphBuilder {
 
   // ---- pooling -----------------------------------------------------------------------------------
 
-  maxPool(x: Sym, o: PoolOptions): Sym {
-    return this.op1('MaxPool', [x], this.poolAttrs(o), x.channels);
+  maxPool(x: Sym, o: PoolOptions, id?: string): Sym {
+    return this.op1('MaxPool', [x], this.poolAttrs(o), x.channels, id === undefined ? {} : { id });
   }
 
   avgPool(x: Sym, o: PoolOptions): Sym {
@@ -375,8 +375,8 @@ export class GraphBuilder {
     return attrs;
   }
 
-  globalAvgPool(x: Sym): Sym {
-    return this.op1('GlobalAveragePool', [x], {}, x.channels);
+  globalAvgPool(x: Sym, id?: string): Sym {
+    return this.op1('GlobalAveragePool', [x], {}, x.channels, id === undefined ? {} : { id });
   }
 
   // ---- data movement -------------------------------------------------------------------------

@@ -60,15 +60,7 @@ function basicConv(b: GraphBuilder, x: Sym, id: string, out: number, kernel: num
  * evenly (112 → 56 → 28 → 14 → 7); at other sizes ceil keeps the last partial window.
  */
 function ceilMaxPool(b: GraphBuilder, x: Sym, id: string, kernel: number, stride: number, pad = 0): Sym {
-  const attrs = {
-    kernel_shape: [kernel, kernel],
-    strides: [stride, stride],
-    pads: [pad, pad, pad, pad],
-    ceil_mode: 1,
-  };
-  const [y] = b.op('MaxPool', [x], attrs, x.channels, { id });
-  if (y === undefined) throw new Error(`${id}: no output`);
-  return y;
+  return b.maxPool(x, { kernel, stride, pad, ceil: true }, id);
 }
 
 /** 1×1 | 1×1→3×3 | 1×1→3×3 (torchvision's "5×5") | 3×3 max pool→1×1, concatenated on channels. */

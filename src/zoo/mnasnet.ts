@@ -38,19 +38,13 @@ const FIRST_STACK_INDEX = 8;
 const HEAD_CHANNELS = 1280;
 const NUM_CLASSES = 1000;
 
-function reluAt(b: GraphBuilder, x: Sym, index: number): Sym {
-  const [y] = b.op('Relu', [x], {}, x.channels, { id: `${index}` });
-  if (y === undefined) throw new Error('Relu: no output');
-  return y;
-}
-
 /**
  * Conv (no bias) → BatchNorm (→ ReLU) as consecutive entries of an nn.Sequential, the conv at index
  * `at`; padding defaults to k // 2 as torchvision's.
  */
 function convBnAt(b: GraphBuilder, x: Sym, at: number, o: Omit<ConvOptions, 'bias'>, relu: boolean): Sym {
   const y = b.batchNorm(b.conv(x, { ...o, bias: false }, `${at}`), BN_EPS, `${at + 1}`);
-  return relu ? reluAt(b, y, at + 2) : y;
+  return relu ? b.relu(y, `${at + 2}`) : y;
 }
 
 /** torchvision's `_InvertedResidual`: 1×1 expand → k×k depthwise → linear 1×1 project (+ identity). */

@@ -98,8 +98,7 @@ export function resnet18(inputSizePx = 224): Graph {
   ];
   const c5 = stages(b, pooled, basicBlock, specs)[3];
   if (!c5) throw new Error('resnet18: missing C5');
-  const [avg] = b.op('GlobalAveragePool', [c5], {}, c5.channels, { id: 'avgpool' });
-  if (!avg) throw new Error('resnet18: missing avgpool');
+  const avg = b.globalAvgPool(c5, 'avgpool');
   b.output(b.gemm(b.flatten(avg, c5.channels), 1000, 'fc'));
   return b.build();
 }
