@@ -18,7 +18,7 @@ import { loadPhoneCalibration } from './calibrate-published.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
 import { CPU_WAKE_UP_US } from './transfer.js';
 import type { DeviceCostParams } from './types.js';
-import { KERNEL_FEATURES } from './host-kernel-features.js';
+import { countsTheseFeatures } from './host-kernel-features.js';
 import { HeteroError } from '../errors.js';
 
 export interface DeviceWithCost {
@@ -68,9 +68,7 @@ export function deviceWithCost(id: string, hostFile: string = DEFAULT_HOST_FILE)
 function checkKernelCounters(params: DeviceCostParams, hostFile: string): void {
   for (const [entry, p] of Object.entries(params.processors)) {
     const fitted = p.kernels?.features;
-    if (fitted === undefined) continue;
-    const same = fitted.length === KERNEL_FEATURES.length && fitted.every((f, i) => f === KERNEL_FEATURES[i]);
-    if (!same) {
+    if (fitted !== undefined && !countsTheseFeatures(fitted)) {
       throw new HeteroError(
         hostFile,
         `${entry}'s kernel models were fitted over other work counters than this version of hetero counts: run \`hetero calibrate\` again`,

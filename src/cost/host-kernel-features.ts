@@ -17,6 +17,7 @@
 // - everything else streams its elements, in rows where broadcasting or a per-row reduction splits
 //   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768; a transpose, slice or concat
 //   copies runs of the trailing axes it leaves whole).
+import { producersAndReaders } from '../graph/dag.js';
 import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
 import { hostCpuCaches } from '../hardware/cpu-caches.js';
@@ -43,7 +44,17 @@ export const KERNEL_FEATURES = [
 ] as const;
 export type KernelFeature = (typeof KERNEL_FEATURES)[number];
 export const KERNEL_FEATURE_COUNT = KERNEL_FEATURES.length;
-const F = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<KernelFeature, number>;
+/** Each counter's position in a counter vector. */
+export const FEATURE_INDEX = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<
+  KernelFeature,
+  number
+>;
+const F = FEATURE_INDEX;
+
+/** Whether coefficients stored over `features` follow this version's counters, in order. */
+export function countsTheseFeatures(features: readonly string[]): boolean {
+  return features.length === KERNEL_FEATURES.length && features.every((f, i) => f === KERNEL_FEATURES[i]);
+}
 
 /**
  * Kernel classes: ops that run the same kind of loop nest share a feature set and a fallback model.
@@ -220,8 +231,7 @@ const producerMaps = new WeakMap<Graph, Map<string, Node>>();
 function producerOf(graph: Graph, tensor: string): Node | undefined {
   let producers = producerMaps.get(graph);
   if (!producers) {
-    producers = new Map();
-    for (const n of graph.nodes) for (const o of n.outputs) if (o !== '') producers.set(o, n);
+    producers = producersAndReaders(graph).producer;
     producerMaps.set(graph, producers);
   }
   return producers.get(tensor);

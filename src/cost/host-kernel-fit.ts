@@ -10,7 +10,7 @@
 //   predictions (pooledTargets), so that a key seen on a dozen kernels leans on its class.
 import { median } from './measurements.js';
 import { nnls } from './host-nnls.js';
-import { classFeatures, KERNEL_FEATURES, type KernelClass } from './host-kernel-features.js';
+import { classFeatures, FEATURE_INDEX, KERNEL_FEATURES, type KernelClass } from './host-kernel-features.js';
 import {
   leafOf,
   predictLeaf,
@@ -32,8 +32,6 @@ export interface KernelFitOptions {
   /** Model families those kernels must come from (default 1). */
   minFamilies?: number;
 }
-
-const COLD_LAUNCH = KERNEL_FEATURES.indexOf('coldLaunch');
 
 /** A split must lower the summed relative error by this share, and the mean by SPLIT_MIN_GAIN, to be kept. */
 const SPLIT_GAIN = 0.1;
@@ -91,7 +89,7 @@ export function fitKernelModels(
     while (ancestor !== undefined && !models[ancestor]) ancestor = parentOf.get(ancestor);
     const targets = pooledTargets(group, ancestor === undefined ? undefined : models[ancestor]);
     const sizes = group.map((s) => s.info.size);
-    const footprints = group.map((s) => s.info.x[COLD_LAUNCH]);
+    const footprints = group.map((s) => s.info.x[FEATURE_INDEX.coldLaunch]);
     models[key] = {
       tree: fitTree(targets, { use: mask, floor }, minSamples),
       sizeRange: [Math.min(...sizes), Math.max(...sizes)],

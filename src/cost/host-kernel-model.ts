@@ -13,7 +13,7 @@
 import type { Graph, Node } from '../graph/types.js';
 import { rooflineMs, type CompiledProcessor, type NodeInfo } from './roofline.js';
 import type { OpCostBreakdown, RunContext } from './types.js';
-import { kernelInfo, KERNEL_FEATURES, type KernelInfo } from './host-kernel-features.js';
+import { countsTheseFeatures, FEATURE_INDEX, kernelInfo, type KernelInfo } from './host-kernel-features.js';
 
 /** A leaf's coefficients (KERNEL_FEATURES order, µs per unit) or one split on the kernel's size. */
 export type KernelTree = { coef: number[] } | { splitSize: number; below: KernelTree; above: KernelTree };
@@ -75,8 +75,6 @@ export function leafOf(tree: KernelTree, size: number): readonly number[] {
   return t.coef;
 }
 
-const COLD_LAUNCH = KERNEL_FEATURES.indexOf('coldLaunch');
-
 /** How far beyond its fitted sizes a key's model is trusted. */
 const SIZE_TOLERANCE = 2;
 
@@ -104,9 +102,7 @@ const compiledCache = new WeakMap<HostKernelParams, Compiled>();
 function compile(params: HostKernelParams): Compiled {
   let c = compiledCache.get(params);
   if (!c) {
-    const valid =
-      params.features.length === KERNEL_FEATURES.length &&
-      params.features.every((f, i) => f === KERNEL_FEATURES[i]);
+    const valid = countsTheseFeatures(params.features);
     c = { valid, models: new Map(Object.entries(params.models)), perNode: new WeakMap() };
     compiledCache.set(params, c);
   }
@@ -125,7 +121,8 @@ function resolve(c: Compiled, k: KernelInfo): readonly number[] | null {
       const last = key === k.keys[k.keys.length - 1];
       // The class model is the last resort: it is used even beyond its sizes.
       if (!last && (k.size < lo / SIZE_TOLERANCE || k.size > hi * SIZE_TOLERANCE)) continue;
-      if (!last && m.footprintRange && !withinFootprints(m.footprintRange, k.x[COLD_LAUNCH])) continue;
+      if (!last && m.footprintRange && !withinFootprints(m.footprintRange, k.x[FEATURE_INDEX.coldLaunch]))
+        continue;
       leaf = leafOf(m.tree, k.size);
       break;
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hostCpuCaches } from '../../src/hardware/cpu-caches.js';
 import { buildHostDevice } from '../../src/hardware/host.js';
 import {
+  FEATURE_INDEX,
   kernelInfo,
   KERNEL_FEATURES,
   ortKernels,
@@ -29,10 +30,7 @@ import { GraphBuilder } from '../../src/zoo/builder.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
 import { CALIBRATION_HOST } from '../test-host.js';
 
-const F = Object.fromEntries(KERNEL_FEATURES.map((f, i) => [f, i])) as Record<
-  (typeof KERNEL_FEATURES)[number],
-  number
->;
+const F = FEATURE_INDEX;
 
 describe('kernel work counters', () => {
   it('counts im2col only where a conv expands its input', () => {
