@@ -18,10 +18,20 @@ export function activate(b: GraphBuilder, x: Sym, act: Activation): Sym {
   }
 }
 
+/** Node ids of a conv and its BatchNorm (the builder's defaults, `conv` and `bn`, where absent). */
+export interface ConvBnIds {
+  conv?: string;
+  bn?: string;
+}
+
+/** Conv (no bias) → BatchNorm. */
+export function convBn(b: GraphBuilder, x: Sym, o: ConvOptions, bnEps = 1e-5, ids: ConvBnIds = {}): Sym {
+  return b.batchNorm(b.conv(x, { ...o, bias: false }, ids.conv), bnEps, ids.bn);
+}
+
 /** Conv (no bias) → BatchNorm → activation: the unit of most CNNs trained with BN. */
 export function convBnAct(b: GraphBuilder, x: Sym, o: ConvOptions, act: Activation, bnEps = 1e-5): Sym {
-  const y = b.conv(x, { ...o, bias: false });
-  return activate(b, b.batchNorm(y, bnEps), act);
+  return activate(b, convBn(b, x, o, bnEps), act);
 }
 
 /** Classifier head: global average pool → flatten → fully connected. */

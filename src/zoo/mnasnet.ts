@@ -7,6 +7,7 @@
 // torchvision calls `layers.8.0.layers.3`, so `layers/8/0/layers/3.weight` names the same tensor.
 import { type ConvOptions, GraphBuilder, type Sym } from './builder.js';
 import type { Graph } from '../graph/types.js';
+import { convBn } from './layers.js';
 
 /**
  * torchvision builds every BatchNorm2d with PyTorch's default eps; its momentum (1 − 0.9997, from the
@@ -43,7 +44,7 @@ const NUM_CLASSES = 1000;
  * `at`; padding defaults to k // 2 as torchvision's.
  */
 function convBnAt(b: GraphBuilder, x: Sym, at: number, o: Omit<ConvOptions, 'bias'>, relu: boolean): Sym {
-  const y = b.batchNorm(b.conv(x, { ...o, bias: false }, `${at}`), BN_EPS, `${at + 1}`);
+  const y = convBn(b, x, o, BN_EPS, { conv: `${at}`, bn: `${at + 1}` });
   return relu ? b.relu(y, `${at + 2}`) : y;
 }
 

@@ -1,8 +1,8 @@
 // ResNets (He et al., CVPR 2016) in torchvision's layout. ResNet-50 is "v1.5": the stride of a
 // downsampling bottleneck sits on its 3×3 conv, and each stage's first block has a 1×1 projection
 // shortcut. ResNet-18 stacks basic blocks, with a projection only where the shape changes.
-import { GraphBuilder, type ConvOptions, type Sym } from './builder.js';
-import { convBnAct, poolFlattenFc } from './layers.js';
+import { GraphBuilder, type Sym } from './builder.js';
+import { convBn, convBnAct, poolFlattenFc } from './layers.js';
 import type { Graph } from '../graph/types.js';
 
 /** A residual block that maps `x` to `width`-derived channels, striding its first spatial conv. */
@@ -24,21 +24,18 @@ export function bottleneck(b: GraphBuilder, x: Sym, width: number, stride: numbe
   return b.relu(b.add(y, shortcut));
 }
 
-/** Bias-free conv → BatchNorm, each named after its torchvision module. */
-function convBn(b: GraphBuilder, x: Sym, o: ConvOptions, convId: string, bnId: string): Sym {
-  return b.batchNorm(b.conv(x, { ...o, bias: false }, convId), 1e-5, bnId);
-}
-
 /**
  * torchvision's BasicBlock: conv3×3 (strided) → BN → ReLU → conv3×3 → BN, plus the shortcut (a 1×1
  * conv + BN `downsample` where the shape changes), then ReLU. Ids follow its module names.
  */
 export function basicBlock(b: GraphBuilder, x: Sym, width: number, stride: number): Sym {
-  const y = b.relu(convBn(b, x, { out: width, kernel: 3, stride }, 'conv1', 'bn1'));
-  const z = convBn(b, y, { out: width, kernel: 3 }, 'conv2', 'bn2');
+  const y = b.relu(convBn(b, x, { out: width, kernel: 3, stride }, 1e-5, { conv: 'conv1', bn: 'bn1' }));
+  const z = convBn(b, y, { out: width, kernel: 3 }, 1e-5, { conv: 'conv2', bn: 'bn2' });
   const shortcut =
     stride !== 1 || x.channels !== width
-      ? b.scope('downsample', () => convBn(b, x, { out: width, kernel: 1, stride, pad: 0 }, '0', '1'))
+      ? b.scope('downsample', () =>
+          convBn(b, x, { out: width, kernel: 1, stride, pad: 0 }, 1e-5, { conv: '0', bn: '1' }),
+        )
       : x;
   return b.relu(b.add(z, shortcut));
 }
@@ -88,7 +85,9 @@ export function resnet50(inputSizePx = 224): Graph {
 export function resnet18(inputSizePx = 224): Graph {
   const b = new GraphBuilder('resnet18');
   const x = b.input('input', [1, 3, inputSizePx, inputSizePx]);
-  const stem = b.relu(convBn(b, x, { out: 64, kernel: 7, stride: 2, pad: 3 }, 'conv1', 'bn1'));
+  const stem = b.relu(
+    convBn(b, x, { out: 64, kernel: 7, stride: 2, pad: 3 }, 1e-5, { conv: 'conv1', bn: 'bn1' }),
+  );
   const pooled = b.maxPool(stem, { kernel: 3, stride: 2, pad: 1 });
   const specs: StageSpec[] = [
     [64, 2, 1],
