@@ -31,7 +31,7 @@ import { buildHostDevice, type HostMeasurements } from '../hardware/host.js';
 import type { Device, Processor } from '../hardware/schema.js';
 import { checkProfileMatches, estimateOf, median, quantile, type ModelProfile } from './measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
-import { kernelInfo, type KernelInfo } from './host-kernel-features.js';
+import { kernelInfo, ortKernels, type KernelInfo } from './host-kernel-features.js';
 import { fitRunOverhead, refitKernelScale, type RunOverhead } from './host-run.js';
 import { createCostModel } from './model.js';
 import { fitKernelModels, type KernelFitOptions } from './host-kernel-fit.js';
@@ -325,11 +325,8 @@ function withAchievedPeak(
 function samplesOf(d: ProfiledModel): Sample[] {
   const byId = new Map(d.graph.nodes.map((n) => [n.id, n]));
   const out: Sample[] = [];
-  for (const m of d.profile.nodes) {
-    const node = byId.get(m.node);
-    if (!node) continue;
+  const push = (node: Node, us: number, controlFlow = false): void => {
     const info = nodeInfo(node, d.graph);
-    const controlFlow = Object.keys(node.subgraphs ?? {}).length > 0;
     out.push({
       family: d.family,
       ...(controlFlow ? {} : { kernel: kernelInfo(node, d.graph) }),
@@ -340,8 +337,19 @@ function samplesOf(d: ProfiledModel): Sample[] {
       category: info.category,
       flops: info.flops,
       bytes: info.bytes,
-      us: estimateOf(m.latency) * 1000,
+      us,
     });
+  };
+  for (const m of d.profile.nodes) {
+    const node = byId.get(m.node);
+    if (!node) continue;
+    // A node measured as its kernels (a fused activation's Relu/Clip after it) is that many samples.
+    const parts = ortKernels(node);
+    if (parts && m.kernels?.length === parts.length) {
+      parts.forEach((p, i) => push(p, estimateOf(m.kernels![i].latency) * 1000));
+      continue;
+    }
+    push(node, estimateOf(m.latency) * 1000, Object.keys(node.subgraphs ?? {}).length > 0);
   }
   return out;
 }

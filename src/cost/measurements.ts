@@ -34,6 +34,11 @@ export interface NodeMeasurement {
   op: string;
   /** Kernel time per run (ms); for If/Loop/Scan it includes the nested graph's kernels. */
   latency: LatencyStats;
+  /**
+   * Each kernel's own time, in run order, when the node ran as more than one (a fused activation's
+   * Relu/Clip after its Conv): `latency` is their sum, these are what the kernel models fit.
+   */
+  kernels?: { name: string; latency: LatencyStats }[];
 }
 
 /** ONNX Runtime graph-optimization levels the profiler accepts. */

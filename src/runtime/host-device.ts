@@ -47,7 +47,7 @@ export async function quickHostFile(): Promise<HostFile> {
   const measurements = await measureHost(QUICK_THREADS, 3, false);
   const data: ProfiledModel[] = [];
   for (const m of QUICK_MODELS) {
-    const target = loadProfileTarget(m.spec, m.inputs ?? []);
+    const target = loadProfileTarget(m.spec, m.inputs ?? [], {}, { deploy: true });
     for (const threads of QUICK_THREADS) {
       const profile = await profileModel(target, { threads, runs: QUICK_RUNS, warmup: 2 });
       data.push({ family: m.family, graph: target.graph, profile });

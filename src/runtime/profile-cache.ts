@@ -6,6 +6,7 @@ import {
   checkProfileMatches,
   kernelLatencyStats,
   MEASUREMENT_METHOD,
+  type LatencyStats,
   type ModelProfile,
 } from '../cost/measurements.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
@@ -61,12 +62,20 @@ export function readCachedProfile(
 function withKernelEstimates(profile: ModelProfile): ModelProfile {
   return {
     ...profile,
-    nodes: profile.nodes.map((n) =>
-      Array.isArray(n.latency.samplesMs) && n.latency.samplesMs.length > 0
-        ? { ...n, latency: kernelLatencyStats(n.latency.samplesMs) }
-        : n,
-    ),
+    nodes: profile.nodes.map((n) => ({
+      ...n,
+      latency: withKernelEstimate(n.latency),
+      ...(n.kernels
+        ? { kernels: n.kernels.map((k) => ({ ...k, latency: withKernelEstimate(k.latency) })) }
+        : {}),
+    })),
   };
+}
+
+function withKernelEstimate(latency: LatencyStats): LatencyStats {
+  return Array.isArray(latency.samplesMs) && latency.samplesMs.length > 0
+    ? kernelLatencyStats(latency.samplesMs)
+    : latency;
 }
 
 export function writeCachedProfile(dir: string, profile: ModelProfile, session = 0): string {

@@ -1,8 +1,12 @@
 // The model suite hetero calibrate and validate measure: real packaged models and exported zoo models,
 // at sizes that keep a full run within minutes on a small machine, profiled per thread count with
 // results cached (profile-cache.ts) and background load kept out of the numbers (profile-load.ts).
+// Each is the deployed graph (BatchNorm folded, activations fused: frontend/load.ts deployGraph), the
+// graph every plan is made on and the executor runs, so the host model is fitted and scored on the
+// kernels hetero actually runs.
 import type { ProfiledModel } from '../cost/calibrate-host.js';
 import type { InputShapeSpec } from '../frontend/input-spec.js';
+import { deployGraph } from '../frontend/load.js';
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { densenet121 } from '../zoo/densenet.js';
@@ -37,7 +41,12 @@ const bertAt = (seqLen: number): SuiteModel => built('bert-base', () => bert({ .
 
 /** A zoo model built at a size (ViT's position embeddings, for one, are sized by its input). */
 function built(family: string, build: () => Graph): SuiteModel {
-  return { family, spec: `zoo:${family}`, inputs: [], build: () => inferShapes(build(), {}).graph };
+  return {
+    family,
+    spec: `zoo:${family}`,
+    inputs: [],
+    build: () => deployGraph(inferShapes(build(), {}).graph),
+  };
 }
 
 /** The same zoo family built at two sizes. */
@@ -178,7 +187,7 @@ export async function profileSuite(
     m,
     target: m.build
       ? { graph: m.build(), values: m.values }
-      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}),
+      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy: true }),
   }));
   const best: ProfiledModel[] = [];
   const total = models.length * threads.length * sessions;

@@ -13,8 +13,13 @@ export interface TraceEvent {
 }
 
 export interface TraceRuns {
-  /** Kernel time (µs) per top-level node per kept run; absent nodes did not run (e.g. an If's unused branch). */
+  /**
+   * Kernel time (µs) per top-level node per kept run, summed over its kernels; absent nodes did not
+   * run (e.g. an If's unused branch).
+   */
   nodeUs: Map<string, number[]>;
+  /** Per kernel (by its event name), for the nodes that ran as more than one kernel (`owners`). */
+  partUs: Map<string, number[]>;
   /** Kernel events that name no hetero node, µs per kept run. */
   unmappedUs: Map<string, number[]>;
   /** Share (0..1) of top-level kernel time that mapped to nodes. */
@@ -39,13 +44,16 @@ export function parseTraceEvents(json: unknown): TraceEvent[] {
 
 /**
  * Splits kernel events by run and maps them to node ids; keeps the last `keepRuns` runs (earlier
- * ones are warm-up). `nodeIds` are the graph's top-level node ids.
+ * ones are warm-up). `nodeIds` are the graph's top-level node ids; `owners` maps the names of extra
+ * kernels a node was exported as (a fused activation's Relu/Clip) to that node.
  */
 export function kernelTimesPerRun(
   events: readonly TraceEvent[],
   nodeIds: ReadonlySet<string>,
   keepRuns: number,
+  owners: ReadonlyMap<string, string> = new Map(),
 ): TraceRuns {
+  const multiKernel = new Set(owners.values());
   const runs = events
     .filter((e) => e.cat === 'Session' && e.name === 'model_run')
     .sort((a, b) => a.ts - b.ts)
@@ -55,6 +63,7 @@ export function kernelTimesPerRun(
     .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
   const nodeUs = new Map<string, number[]>();
   const unmappedUs = new Map<string, number[]>();
+  const partUs = new Map<string, number[]>();
   let mapped = 0;
   let total = 0;
   const add = (into: Map<string, number[]>, key: string, run: number, us: number): void => {
@@ -76,13 +85,15 @@ export function kernelTimesPerRun(
       outerEnd = e.ts + e.dur;
       const name = e.name.slice(0, -KERNEL_SUFFIX.length);
       total += e.dur;
-      if (nodeIds.has(name)) {
+      const node = nodeIds.has(name) ? name : owners.get(name);
+      if (node !== undefined) {
         mapped += e.dur;
-        add(nodeUs, name, r, e.dur);
+        add(nodeUs, node, r, e.dur);
+        if (multiKernel.has(node)) add(partUs, name, r, e.dur);
       } else {
         add(unmappedUs, name, r, e.dur);
       }
     }
   });
-  return { nodeUs, unmappedUs, mappedShare: total > 0 ? mapped / total : 0, runs: runs.length };
+  return { nodeUs, partUs, unmappedUs, mappedShare: total > 0 ? mapped / total : 0, runs: runs.length };
 }

@@ -26,9 +26,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { HeteroError } from '../errors.js';
+import { fusedActivationOwners } from '../formats/onnx/fused.js';
 import { exportOnnx } from '../formats/onnx/index.js';
 import type { InputShapeSpec } from '../frontend/input-spec.js';
-import { loadModel } from '../frontend/load.js';
+import { deployGraph, loadModel } from '../frontend/load.js';
 import { packagedModel, resolvePackagedModel } from '../frontend/packaged-models.js';
 import { graphFingerprint } from '../graph/fingerprint.js';
 import type { Graph } from '../graph/types.js';
@@ -39,6 +40,7 @@ import {
   median,
   relativeCiHalfWidth,
   type GraphOptimizationLevel,
+  type LatencyStats,
   type ModelProfile,
   type NodeMeasurement,
 } from '../cost/measurements.js';
@@ -78,11 +80,16 @@ export interface ProfileTarget {
   values?: Record<string, number[]>;
 }
 
-/** Resolves a model argument (file, pkg:NAME, zoo:NAME) the way `hetero inspect` does. */
+/**
+ * Resolves a model argument (file, pkg:NAME, zoo:NAME) the way `hetero inspect` does; with `deploy`,
+ * to the graph plans are made on and the executor runs (frontend/load.ts deployGraph: BatchNorm
+ * folded, activations fused), which is then run as exported, not from the file, when it differs.
+ */
 export function loadProfileTarget(
   spec: string,
   inputs: InputShapeSpec[] = [],
   values: Record<string, number[]> = {},
+  opts: { deploy?: boolean } = {},
 ): ProfileTarget {
   const packaged = spec.startsWith('pkg:') ? packagedModel(spec.slice(4)) : undefined;
   // A packaged model with dynamic dims runs at its example size unless the user gives one.
@@ -91,8 +98,9 @@ export function loadProfileTarget(
       ? inputs
       : Object.entries(packaged.exampleInputs).map(([name, dims]) => ({ name, dims }));
   const known = { ...(packaged?.exampleValues ?? {}), ...values };
-  const { graph } = loadModel(spec, { inputs: shapes, values: known });
-  if (spec.startsWith('zoo:')) return { graph, values: known };
+  const { graph: loaded } = loadModel(spec, { inputs: shapes, values: known });
+  const graph = opts.deploy ? deployGraph(loaded) : loaded;
+  if (spec.startsWith('zoo:') || graph !== loaded) return { graph, values: known };
   return { graph, values: known, file: packaged ? resolvePackagedModel(packaged.name) : spec };
 }
 
@@ -173,11 +181,25 @@ export async function profileModel(
       const traceFile = readdirSync(dir).find((f) => f.endsWith('.json'));
       if (!traceFile) throw new Error(`onnxruntime wrote no profile into ${dir}`);
       const events = parseTraceEvents(JSON.parse(readFileSync(join(dir, traceFile), 'utf8')));
-      const trace = kernelTimesPerRun(events, new Set(graph.nodes.map((n) => n.id)), measured);
+      const owners = fusedActivationOwners(graph);
+      const trace = kernelTimesPerRun(events, new Set(graph.nodes.map((n) => n.id)), measured, owners);
+      const partsOf = new Map<string, string[]>();
+      for (const [name, node] of owners) partsOf.set(node, [node, name]);
+      const msStats = (us: number[]): LatencyStats => kernelLatencyStats(us.map((u) => u / 1000));
       const nodes: NodeMeasurement[] = [];
       for (const n of graph.nodes) {
         const us = trace.nodeUs.get(n.id);
-        if (us) nodes.push({ node: n.id, op: n.op, latency: kernelLatencyStats(us.map((u) => u / 1000)) });
+        if (!us) continue;
+        const parts = (partsOf.get(n.id) ?? []).flatMap((name) => {
+          const partUs = trace.partUs.get(name);
+          return partUs ? [{ name, latency: msStats(partUs) }] : [];
+        });
+        nodes.push({
+          node: n.id,
+          op: n.op,
+          latency: msStats(us),
+          ...(parts.length > 1 ? { kernels: parts } : {}),
+        });
       }
       return {
         model: graph.name,

@@ -42,3 +42,22 @@ describe('kernelTimesPerRun', () => {
     expect(r.mappedShare).toBeCloseTo(110 / 115, 6);
   });
 });
+
+describe('kernelTimesPerRun with a node exported as two kernels', () => {
+  const events = parseTraceEvents([
+    run(0, 100),
+    kernel('conv', 10, 30),
+    kernel('conv__relu', 45, 5),
+    kernel('add', 55, 10),
+  ]);
+  const r = kernelTimesPerRun(events, new Set(['conv', 'add']), 1, new Map([['conv__relu', 'conv']]));
+
+  it("sums a fused activation's kernel into its node and keeps each part", () => {
+    expect(r.nodeUs.get('conv')).toEqual([35]);
+    expect(r.partUs.get('conv')).toEqual([30]);
+    expect(r.partUs.get('conv__relu')).toEqual([5]);
+    expect(r.partUs.has('add')).toBe(false);
+    expect(r.unmappedUs.size).toBe(0);
+    expect(r.mappedShare).toBe(1);
+  });
+});

@@ -6,6 +6,7 @@ import { MEASUREMENT_METHOD, PROFILER_TICK_MS, type ModelProfile } from '../../s
 import { HeteroError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/formats/onnx/index.js';
 import { graphFingerprint } from '../../src/graph/fingerprint.js';
+import { fusedActivation } from '../../src/graph/fused-activation.js';
 import type { Graph } from '../../src/graph/types.js';
 import { profileCacheFile, readCachedProfile, writeCachedProfile } from '../../src/runtime/profile-cache.js';
 import { loadProfileTarget, profileModel, type ProfileTarget } from '../../src/runtime/profile.js';
@@ -15,10 +16,14 @@ describe('profileModel on a real model (ppocr-cls)', () => {
   let target: ProfileTarget;
   let one: ModelProfile;
   let two: ModelProfile;
+  let deployed: ProfileTarget;
+  let dep: ModelProfile;
   beforeAll(async () => {
     target = loadProfileTarget('pkg:ppocr-cls');
     one = await profileModel(target, { threads: 1, runs: 3, warmup: 1 });
     two = await profileModel(target, { threads: 2, runs: 3, warmup: 1 });
+    deployed = loadProfileTarget('pkg:ppocr-cls', [], {}, { deploy: true });
+    dep = await profileModel(deployed, { threads: 1, runs: 3, warmup: 1 });
   });
 
   it('maps at least 95% of kernel time to hetero nodes', () => {
@@ -60,6 +65,34 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     expect(loose.stoppedBy).toBe('stable');
   });
 
+  it('profiles the deployed graph as exported, its fused activations measured with their nodes', () => {
+    // BatchNorm folded and activations fused: the file is not what runs, the exported graph is.
+    expect(deployed.file).toBeUndefined();
+    expect(target.file).toBeDefined();
+    expect(deployed.graph.nodes.length).toBeLessThan(target.graph.nodes.length);
+    expect(deployed.graph.nodes.some((n) => n.op === 'BatchNormalization')).toBe(false);
+    expect(dep.fingerprint).toBe(graphFingerprint(deployed.graph));
+    expect(dep.mappedShare).toBe(1);
+    expect(dep.unmappedEvents).toEqual([]);
+    const fused = deployed.graph.nodes.filter((n) => fusedActivation(n));
+    expect(fused.length).toBeGreaterThan(10);
+    for (const n of fused) {
+      const m = dep.nodes.find((x) => x.node === n.id)!;
+      // The node's kernel and its Relu/Clip, in run order; the node's time is theirs summed, per run.
+      expect(m.kernels?.map((k) => k.name)).toEqual([
+        n.id,
+        `${n.id}__${fusedActivation(n)!.op.toLowerCase()}`,
+      ]);
+      m.latency.samplesMs.forEach((ms, run) =>
+        expect(ms).toBeCloseTo(
+          m.kernels![0].latency.samplesMs[run] + m.kernels![1].latency.samplesMs[run],
+          9,
+        ),
+      );
+    }
+    expect(dep.nodes.filter((x) => x.kernels)).toHaveLength(fused.length);
+  });
+
   it('records the thread count, the fingerprint of the graph and the runtime', () => {
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
@@ -98,21 +131,23 @@ describe('profileModel on a real model (ppocr-cls)', () => {
       endToEnd: { ...p.endToEnd, estimateMs: p.endToEnd.estimateMs * f },
     });
     // Session 0 ran while something slowed it down; session 1 did not.
-    writeCachedProfile(dir, slower(one, 1.3), 0);
-    writeCachedProfile(dir, one, 1);
+    // The suite measures the deployed graph (its cache key is that graph's fingerprint).
+    writeCachedProfile(dir, slower(dep, 1.3), 0);
+    writeCachedProfile(dir, dep, 1);
     const suite = [{ family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [] }];
     const [kept] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
-    expect(kept.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    expect(kept.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
+    expect(kept.graph.nodes.length).toBe(deployed.graph.nodes.length);
     // Both sessions' end-to-end estimates stay on record, so validation can say they disagreed.
-    expect(kept.sessionsMs).toEqual([one.endToEnd.estimateMs * 1.3, one.endToEnd.estimateMs]);
+    expect(kept.sessionsMs).toEqual([dep.endToEnd.estimateMs * 1.3, dep.endToEnd.estimateMs]);
     // With the sessions the other way round, the other file wins.
-    writeCachedProfile(dir, one, 0);
-    writeCachedProfile(dir, slower(one, 1.3), 1);
+    writeCachedProfile(dir, dep, 0);
+    writeCachedProfile(dir, slower(dep, 1.3), 1);
     const [again] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
-    expect(again.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    expect(again.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
     // One session reads session 0 only.
     const [single] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 1 });
-    expect(single.profile.endToEnd.estimateMs).toBe(one.endToEnd.estimateMs);
+    expect(single.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
     expect(single.sessionsMs).toBeUndefined();
   });
 });
