@@ -17,7 +17,9 @@ import {
   defaultSuite,
   profileSuite,
   suiteFromSpecs,
+  SUITE_GRAPHS,
   SUITE_PROFILE_OPTIONS,
+  type SuiteGraphs,
   type SuiteModel,
 } from '../runtime/profile-suite.js';
 import { formatPercent } from './format.js';
@@ -28,6 +30,20 @@ interface CalibrateFlags {
   runs: string;
   out: string;
   cache: string | false;
+  graphs: string;
+}
+
+/** `--graphs`, shared by calibrate and validate. */
+export const GRAPHS_OPTION = [
+  '--graphs <form>',
+  `the form of each model measured: ${SUITE_GRAPHS.join(' or ')} (the graph plans are made on and the executor runs: BatchNorm folded, activations fused; or the model as its file gives it)`,
+  'deployed',
+] as const;
+
+export function parseGraphs(value: string): SuiteGraphs {
+  const g = SUITE_GRAPHS.find((x) => x === value);
+  if (!g) throw new HeteroError('--graphs', `"${value}" is not one of ${SUITE_GRAPHS.join(', ')}`);
+  return g;
 }
 
 export function registerCalibrate(program: Command, print: (text: string) => void): void {
@@ -43,14 +59,16 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
     .option('--out <file>', 'host file to write', DEFAULT_HOST_FILE)
     .option('--cache <dir>', 'profile cache directory', DEFAULT_PROFILE_DIR)
     .option('--no-cache', 'measure every profile afresh')
+    .option(...GRAPHS_OPTION)
     .action(async (models: string[], flags: CalibrateFlags) => {
+      const graphs = parseGraphs(flags.graphs);
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs, '--runs', 1);
       // Both sizes of every family, as validate fits its folds, so that the host file is the model
       // validate scores (twice the profiling of a fresh machine). Fitted on the first size only, the
       // study's ppocr-det at its 640×640 example input was predicted 3% faster still.
       const suite = models.length > 0 ? suiteFromSpecs(models) : defaultSuite(2);
-      const { calibration, measurements } = await runCalibration(suite, threads, runs, flags.cache);
+      const { calibration, measurements } = await runCalibration(suite, threads, runs, flags.cache, graphs);
       const file = saveHostFile(
         {
           format: 'hetero-host/1',
@@ -77,13 +95,14 @@ export async function runCalibration(
   threads: readonly number[],
   runs: number,
   cacheDir: string | false,
+  graphs: SuiteGraphs = 'deployed',
 ): Promise<{ calibration: HostCalibration; measurements: HostMeasurements }> {
   const progress = startProgress(suite.length * threads.length * SUITE_PROFILE_OPTIONS.sessions + 1);
   try {
     progress.update(0, 'host peak and bandwidth');
     const measurements = await measureHost(threads);
     progress.update(1, 'profiling');
-    const data = await profileSuite(suite, threads, { runs, cacheDir }, (p) =>
+    const data = await profileSuite(suite, threads, { runs, cacheDir, graphs }, (p) =>
       progress.update(p.done + 1, p.label),
     );
     if (new Set(data.map((d) => d.profile.threads)).size === 0)

@@ -16,7 +16,13 @@ import {
   SUITE_PROFILE_OPTIONS,
   type SuiteModel,
 } from '../runtime/profile-suite.js';
-import { parseThreadList, sessionAgreementLine, startProgress } from './calibrate.js';
+import {
+  GRAPHS_OPTION,
+  parseGraphs,
+  parseThreadList,
+  sessionAgreementLine,
+  startProgress,
+} from './calibrate.js';
 import { formatPercent, table } from './format.js';
 import { parseCount } from './options.js';
 
@@ -29,6 +35,7 @@ interface ValidateFlags {
   host: string;
   cache: string | false;
   holdOut: string;
+  graphs: string;
 }
 
 /** --quick: four fast families, fewer runs. */
@@ -55,12 +62,14 @@ export function registerValidate(program: Command, print: (text: string) => void
       'family: each fold holds out a model family at every size; input: one model at one input size (its other sizes stay in the fit)',
       'family',
     )
+    .option(...GRAPHS_OPTION)
     .action(async (flags: ValidateFlags) => {
       if (flags.device !== 'host') {
         print(validatePhone(flags.device, flags.json === true));
         return;
       }
       const holdOut = parseHoldOut(flags.holdOut);
+      const graphs = parseGraphs(flags.graphs);
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
       const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
@@ -70,10 +79,10 @@ export function registerValidate(program: Command, print: (text: string) => void
         progress.update(0, 'host peak and bandwidth');
         const measurements = await hostMeasurements(flags.host, threads);
         progress.update(1, 'profiling');
-        const data = await profileSuite(suite, threads, { runs, cacheDir: flags.cache }, (p) =>
+        const data = await profileSuite(suite, threads, { runs, cacheDir: flags.cache, graphs }, (p) =>
           progress.update(p.done + 1, p.label),
         );
-        report = validateHost(measurements, data, { holdOut });
+        report = { ...validateHost(measurements, data, { holdOut }), graphs };
       } finally {
         progress.stop();
       }
@@ -111,6 +120,13 @@ export function renderValidation(r: ValidationReport): string {
     r.holdOut === 'input'
       ? `leave-one-model-out, each model at one input size held out (its other sizes stay in the fit), over ${r.families.length} model families (${r.families.join(', ')})`
       : `leave-one-model-out, each model family held out at every input size, over ${r.families.length} families (${r.families.join(', ')})`,
+    ...(r.graphs
+      ? [
+          r.graphs === 'deployed'
+            ? 'models measured as deployed: BatchNorm folded, activations fused (the graphs plans are made on and the executor runs)'
+            : 'models measured as given (not the deployed graphs plans are made on)',
+        ]
+      : []),
     '',
     table([
       ['', 'cases', 'within ±10%', 'of time', 'MAPE'],

@@ -69,6 +69,8 @@ export interface ValidationReport extends FidelityPair {
   models: ModelCase[];
   families: string[];
   holdOut: HoldOut;
+  /** Which form of the models was measured, when the caller says (CLI --graphs: deployed or as-given). */
+  graphs?: string;
   /** What each fold held out (a family, or a family at one input size) and the families it was fitted on. */
   folds: { heldOut: string; fittedOn: string[] }[];
   /** Background load over the profiles (cores others kept busy), when the profiles recorded it. */

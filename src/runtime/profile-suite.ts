@@ -1,9 +1,10 @@
 // The model suite hetero calibrate and validate measure: real packaged models and exported zoo models,
 // at sizes that keep a full run within minutes on a small machine, profiled per thread count with
 // results cached (profile-cache.ts) and background load kept out of the numbers (profile-load.ts).
-// Each is the deployed graph (BatchNorm folded, activations fused: frontend/load.ts deployGraph), the
-// graph every plan is made on and the executor runs, so the host model is fitted and scored on the
-// kernels hetero actually runs.
+// By default each is the deployed graph (BatchNorm folded, activations fused: frontend/load.ts
+// deployGraph), the graph every plan is made on and the executor runs, so the host model is fitted and
+// scored on the kernels hetero actually runs; `graphs: 'as-given'` measures the models as their files
+// (or the zoo) give them.
 import type { ProfiledModel } from '../cost/calibrate-host.js';
 import type { InputShapeSpec } from '../frontend/input-spec.js';
 import { deployGraph } from '../frontend/load.js';
@@ -45,7 +46,7 @@ function built(family: string, build: () => Graph): SuiteModel {
     family,
     spec: `zoo:${family}`,
     inputs: [],
-    build: () => deployGraph(inferShapes(build(), {}).graph),
+    build: () => inferShapes(build(), {}).graph,
   };
 }
 
@@ -147,6 +148,10 @@ export function suiteFromSpecs(specs: readonly string[]): SuiteModel[] {
   });
 }
 
+/** Which form of each model the suite measures: the deployed graph (default) or the model as given. */
+export type SuiteGraphs = 'deployed' | 'as-given';
+export const SUITE_GRAPHS: readonly SuiteGraphs[] = ['deployed', 'as-given'];
+
 export interface SuiteProgress {
   done: number;
   total: number;
@@ -179,15 +184,18 @@ export async function profileSuite(
     quiet?: boolean;
     /** Passes over the suite; each profile keeps its faster session (SUITE_PROFILE_OPTIONS). */
     sessions?: number;
+    /** Default 'deployed'. */
+    graphs?: SuiteGraphs;
   },
   onProgress?: (p: SuiteProgress) => void,
 ): Promise<ProfiledModel[]> {
   const sessions = Math.max(1, Math.floor(opts.sessions ?? SUITE_PROFILE_OPTIONS.sessions));
+  const deploy = (opts.graphs ?? 'deployed') === 'deployed';
   const targets = models.map((m) => ({
     m,
     target: m.build
-      ? { graph: m.build(), values: m.values }
-      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy: true }),
+      ? { graph: deploy ? deployGraph(m.build()) : m.build(), values: m.values }
+      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy }),
   }));
   const best: ProfiledModel[] = [];
   const total = models.length * threads.length * sessions;
