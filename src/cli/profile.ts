@@ -8,7 +8,7 @@ import {
   type ModelProfile,
 } from '../cost/measurements.js';
 import type { InputShapeSpec } from '../frontend/input-spec.js';
-import { profileModel } from '../runtime/profile.js';
+import { loadProfileTarget, profileModel } from '../runtime/profile.js';
 import { formatPercent, table } from './format.js';
 import { parseCount, withModelInputs } from './options.js';
 
@@ -21,6 +21,7 @@ interface ProfileFlags {
   warmup: string;
   top: string;
   optimization: string;
+  deployed?: boolean;
   json?: boolean;
 }
 
@@ -36,13 +37,20 @@ export function registerProfile(program: Command, print: (text: string) => void)
     .option('--warmup <k>', 'runs before measuring', '3')
     .option('--top <n>', 'how many slowest nodes to list', '15')
     .option('--optimization <level>', `ORT graph optimization: ${LEVELS.join(', ')}`, 'disabled')
+    .option(
+      '--deployed',
+      'profile the deployed graph (BatchNorm folded, activations fused) that plans are made on and the executor runs, as hetero calibrate does',
+    )
     .option('--json', 'print the ModelProfile as JSON')
     .action(async (model: string, flags: ProfileFlags) => {
       const level = flags.optimization as GraphOptimizationLevel;
       if (!LEVELS.includes(level)) {
         throw new HeteroError('--optimization', `"${flags.optimization}" is not one of ${LEVELS.join(', ')}`);
       }
-      const profile = await profileModel(model, {
+      const target = flags.deployed
+        ? loadProfileTarget(model, flags.input, flags.value, { deploy: true })
+        : model;
+      const profile = await profileModel(target, {
         inputs: flags.input,
         values: flags.value,
         threads: parseCount(flags.threads, '--threads', 1),

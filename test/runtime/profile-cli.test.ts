@@ -31,6 +31,15 @@ describe('hetero profile', () => {
     expect(text).toMatch(/slowest nodes/);
   });
 
+  it('--deployed profiles the graph the executor runs: no BatchNorm, fused nodes measured with their activation', async () => {
+    const json = JSON.parse(
+      await run(['profile', 'pkg:ppocr-cls', '--deployed', '--runs', '2', '--warmup', '1', '--json']),
+    ) as { nodes: { op: string; kernels?: unknown[] }[]; mappedShare: number };
+    expect(json.nodes.some((n) => n.op === 'BatchNormalization')).toBe(false);
+    expect(json.nodes.filter((n) => n.kernels?.length === 2).length).toBeGreaterThan(10);
+    expect(json.mappedShare).toBe(1);
+  });
+
   it('rejects a bad --runs', async () => {
     await expect(run(['profile', 'pkg:ppocr-cls', '--runs', 'x'])).rejects.toThrow(/--runs/);
   });
