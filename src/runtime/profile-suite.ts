@@ -166,13 +166,16 @@ export interface SuiteProgress {
  * runs is kept: on this 2-core VM, two-thread runs of one model measured 12–25% slower for the length
  * of a whole profile at one time than an hour later (vgg16, style transfer, ViT) with no other process
  * running in the guest (presumably a neighbour on the host), while one-thread runs agreed within 2%.
+ * A third session: on a later day, both of two sessions minutes apart caught MobileNetV3-Large's
+ * two-thread runs at its one-thread speed (13.4–13.9 ms at 224×224, against 9.8 ms measured before and
+ * after), so two were not enough to find an undisturbed one.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
   maxRuns: 80,
   precision: 0.02,
   budgetMs: 6_000,
-  sessions: 2,
+  sessions: 3,
 } as const;
 
 /** Profiles every model at every thread count (cached); `onProgress` after each. */
