@@ -59,6 +59,17 @@ describe('host calibration on two small models', () => {
     for (const m of relabelled) expect(m.effectiveThreads).toBe(1);
   });
 
+  it('measures the deployed graphs and fits a fused activation as the kernel it runs as', () => {
+    for (const d of data) expect(d.graph.nodes.some((n) => n.op === 'BatchNormalization')).toBe(false);
+    const fused = data.flatMap((d) => d.profile.nodes.filter((n) => n.kernels));
+    expect(fused.length).toBeGreaterThan(10);
+    const models = calibrateHost(HOST, data).params.processors['cpu@1'].kernels?.models ?? {};
+    // The Relu/Clip after a conv has its own models (keyed after the layout its base kernel wrote);
+    // fitted on the node's summed time instead, nothing would be keyed so.
+    const activationKeys = Object.keys(models).filter((k) => /^(Relu|Clip)<(gemm|grouped)$/.test(k));
+    expect(activationKeys.length).toBeGreaterThan(0);
+  });
+
   it('fits finite parameters per thread count that the cost model accepts', () => {
     const c = calibrateHost(HOST, data);
     expect(Object.keys(c.params.processors).sort()).toEqual(['cpu', 'cpu@1', 'cpu@2']);
