@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
 
 export interface CliResult {
   status: number | null;
@@ -14,4 +16,17 @@ export function runCli(args: string[], cwd = process.cwd()): CliResult {
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Bad input: exit 2, nothing on stdout, one `hetero: …` line naming `mention`, no stack, no file written. */
+export function expectCleanError(args: string[], mention: string | RegExp, unwritten: string[] = []): void {
+  const r = runCli(args);
+  expect(r.status, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^hetero: /);
+  expect(lines[0]).toMatch(mention);
+  expect(r.stderr).not.toMatch(/\s+at\s+\S+\s+\(/); // no stack trace
+  for (const file of unwritten) expect(existsSync(file), `${file} written`).toBe(false);
 }

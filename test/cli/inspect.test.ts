@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolvePackagedModel } from '../../src/frontend/packaged-models.js';
-import { runCli } from './helpers.js';
+import { expectCleanError, runCli } from './helpers.js';
 
 const { onnx } = onnxProto;
 let dir: string;
@@ -41,17 +41,6 @@ function externalDataModel(location: string): Uint8Array {
     },
   });
   return onnx.ModelProto.encode(model).finish();
-}
-
-function expectCleanError(args: string[], mention: string | RegExp): void {
-  const r = runCli(args);
-  expect(r.status, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hetero: /);
-  expect(lines[0]).toMatch(mention);
-  expect(r.stderr).not.toMatch(/\s+at\s+\S+\s+\(/); // no stack trace
 }
 
 describe('hetero inspect', () => {

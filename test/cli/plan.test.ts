@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers.js';
+import { expectCleanError, runCli } from './helpers.js';
 
 // mobilenetv2 has > 30 ops, so `optimal` refuses it (and says why) while every other strategy runs.
 const MODEL = 'zoo:mobilenetv2';
@@ -32,17 +32,6 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hetero-plan-'));
 });
-
-function expectCleanError(args: string[], mention: string | RegExp, unwritten: string[] = []): void {
-  const r = runCli(args);
-  expect(r.status, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hetero: /);
-  expect(lines[0]).toMatch(mention);
-  for (const file of unwritten) expect(existsSync(file), `${file} written`).toBe(false);
-}
 
 function planJson(args: string[]): JsonOutput {
   const r = runCli(['plan', ...args, '--json']);

@@ -1,10 +1,10 @@
 // `hetero simulate` end to end through the real launcher (build dist first): the JSON it prints, the
 // Gantt chart of a window, and one-line errors (exit 2, nothing written) for bad input.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers.js';
+import { expectCleanError, runCli } from './helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -29,15 +29,8 @@ function simulateJson(args: string[]): SimJson {
   return JSON.parse(r.stdout) as SimJson;
 }
 
-function expectCleanError(args: string[], mention: RegExp, unwritten: string[] = []): void {
-  const r = runCli(['simulate', ...args]);
-  expect(r.status, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^hetero: /);
-  expect(lines[0]).toMatch(mention);
-  for (const f of unwritten) expect(existsSync(f), `${f} written`).toBe(false);
+function expectSimulateError(args: string[], mention: RegExp, unwritten: string[] = []): void {
+  expectCleanError(['simulate', ...args], mention, unwritten);
 }
 
 describe('hetero simulate', () => {
@@ -131,25 +124,27 @@ describe('hetero simulate', () => {
   it('rejects bad input with one line naming the field, exit 2, and writes nothing', () => {
     const svg = join(dir, 'never.svg');
     const base = ['zoo:mobilenetv2', '--device', 'sd8gen2', '--gantt', svg];
-    expectCleanError([...base, '--conditions', 'sunny'], /--conditions: unknown preset "sunny"/, [svg]);
-    expectCleanError(
+    expectSimulateError([...base, '--conditions', 'sunny'], /--conditions: unknown preset "sunny"/, [svg]);
+    expectSimulateError(
       [...base, '--workload', 'poisson:-5/s'],
       /--workload: poisson rate must be a positive rate/,
       [svg],
     );
-    expectCleanError([...base, '--duration', '0s'], /--duration: duration must be > 0/, [svg]);
-    expectCleanError([...base, '--workload', '30fps;10fps'], /--workload: gives 2 model specs for 1 models/, [
-      svg,
-    ]);
-    expectCleanError([...base, '--seed', 'abc'], /--seed/, [svg]);
-    expectCleanError([...base, '--window', '5-1ms'], /--window: end must be after start/, [svg]);
-    expectCleanError([...base, '--strategy', 'magic'], /--strategy: unknown strategy "magic"/, [svg]);
-    expectCleanError(['zoo:mobilenetv2', '--duration', '1s'], /--device/);
+    expectSimulateError([...base, '--duration', '0s'], /--duration: duration must be > 0/, [svg]);
+    expectSimulateError(
+      [...base, '--workload', '30fps;10fps'],
+      /--workload: gives 2 model specs for 1 models/,
+      [svg],
+    );
+    expectSimulateError([...base, '--seed', 'abc'], /--seed/, [svg]);
+    expectSimulateError([...base, '--window', '5-1ms'], /--window: end must be after start/, [svg]);
+    expectSimulateError([...base, '--strategy', 'magic'], /--strategy: unknown strategy "magic"/, [svg]);
+    expectSimulateError(['zoo:mobilenetv2', '--duration', '1s'], /--device/);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"name":"x","loads":[{"name":"a","target":"gpu","busyShare":1.5}]}');
-    expectCleanError([...base, '--conditions', bad], /bad\.json: loads\.0\.busyShare/, [svg]);
+    expectSimulateError([...base, '--conditions', bad], /bad\.json: loads\.0\.busyShare/, [svg]);
     const truncated = join(dir, 'truncated.json');
     writeFileSync(truncated, '{"name": "x", "loads": [');
-    expectCleanError([...base, '--conditions', truncated], /truncated\.json: is not valid JSON/, [svg]);
+    expectSimulateError([...base, '--conditions', truncated], /truncated\.json: is not valid JSON/, [svg]);
   });
 });
