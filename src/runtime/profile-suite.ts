@@ -42,12 +42,7 @@ const bertAt = (seqLen: number): SuiteModel => built('bert-base', () => bert({ .
 
 /** A zoo model built at a size (ViT's position embeddings, for one, are sized by its input). */
 function built(family: string, build: () => Graph): SuiteModel {
-  return {
-    family,
-    spec: `zoo:${family}`,
-    inputs: [],
-    build: () => inferShapes(build(), {}).graph,
-  };
+  return { family, spec: `zoo:${family}`, inputs: [], build: () => inferShapes(build(), {}).graph };
 }
 
 /** The same zoo family built at two sizes. */
