@@ -15,6 +15,7 @@ import { dsCnn } from '../zoo/ds-cnn.js';
 import { efficientnetB0 } from '../zoo/efficientnet.js';
 import { BERT_BASE, bert } from '../zoo/index.js';
 import { inceptionV3 } from '../zoo/inception.js';
+import { mobilevitS } from '../zoo/mobilevit.js';
 import { retinaface } from '../zoo/retinaface.js';
 import { shufflenetV2 } from '../zoo/shufflenet.js';
 import { squeezenet11 } from '../zoo/squeezenet.js';
@@ -116,6 +117,10 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
     built('ds-cnn-m', () => dsCnn({ size: 'm', frames: 49, coefficients: 10 })),
     built('ds-cnn-m', () => dsCnn({ size: 'm', frames: 98, coefficients: 40 })),
   ],
+  // MobileViT-S, the mobile hybrid: MobileNetV2 blocks with SiLU (EfficientNet's activation) and
+  // small transformers (widths 144–240, four sequences at once), so that BERT and ViT are not each
+  // other's only source of attention, LayerNorm and bias-add kernels when one is held out.
+  builtPair('mobilevit-s', mobilevitS, 192, 128),
 ];
 
 function pair(

@@ -11,6 +11,7 @@ import { googlenet } from './googlenet.js';
 import { inceptionV3 } from './inception.js';
 import { mnasnet10 } from './mnasnet.js';
 import { mobilenetV2, mobilenetV3Large } from './mobilenet.js';
+import { mobilevitS } from './mobilevit.js';
 import { posenet } from './posenet.js';
 import { resnet18, resnet50 } from './resnet.js';
 import { retinaface } from './retinaface.js';
@@ -303,6 +304,20 @@ const ENTRIES: ZooEntry[] = [
       note: 'excludes BN running mean/var and the aux classifiers, which do not run at inference',
     },
     build: () => googlenet(),
+  },
+  {
+    name: 'mobilevit-s',
+    description:
+      'MobileViT-S, 256×256 (MobileNetV2 blocks with SiLU; three MobileViT blocks: 2×2 patches, 4-head transformers of width 144/192/240)',
+    paper:
+      'Mehta & Rastegari, MobileViT: Light-weight, General-purpose, and Mobile-friendly Vision Transformer, ICLR 2022',
+    inputs: { input: [1, 3, 256, 256] },
+    params: {
+      value: 5.6e6,
+      source: 'MobileViT paper (arXiv 2110.02178), ImageNet-1k results: MobileViT-S, 5.6 M parameters',
+      note: 'excludes BN running mean/var',
+    },
+    build: () => mobilevitS(),
   },
 ];
 

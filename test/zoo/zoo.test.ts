@@ -70,6 +70,8 @@ const PUBLISHED: Record<string, Published> = {
   'mnasnet1.0': { macs: 0.314e9, params: 4_383_312 },
   // torchvision GoogLeNet_Weights.IMAGENET1K_V1: GFLOPS 1.50, num_params 6,624,904 (no aux heads).
   googlenet: { macs: 1.5e9, params: 6_624_904 },
+  // Mehta & Rastegari, MobileViT (arXiv 2110.02178): MobileViT-S, 5.6 M parameters.
+  'mobilevit-s': { params: 5.6e6 },
 };
 
 const GRAPHS = new Map<string, Graph>();
@@ -83,7 +85,7 @@ function zoo(name: string): Graph {
 }
 
 describe('zoo registry', () => {
-  it('lists the nineteen models', () => {
+  it('lists the twenty models', () => {
     expect(zooNames()).toEqual([
       'vgg16',
       'resnet50',
@@ -104,6 +106,7 @@ describe('zoo registry', () => {
       'resnet18',
       'mnasnet1.0',
       'googlenet',
+      'mobilevit-s',
     ]);
     expect(Object.keys(PUBLISHED).sort()).toEqual([...zooNames()].sort());
   });
