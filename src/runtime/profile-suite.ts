@@ -22,6 +22,7 @@ import { squeezenet11 } from '../zoo/squeezenet.js';
 import { fastStyleTransfer } from '../zoo/style-transfer.js';
 import { vgg16 } from '../zoo/vgg.js';
 import { vitB16 } from '../zoo/vit.js';
+import { whisperTinyEncoder } from '../zoo/whisper.js';
 import { yolov2 } from '../zoo/yolo.js';
 import { estimateOf } from '../cost/measurements.js';
 import { cachedProfile } from './profile-cache.js';
@@ -121,6 +122,9 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
   // small transformers (widths 144–240, four sequences at once), so that BERT and ViT are not each
   // other's only source of attention, LayerNorm and bias-add kernels when one is held out.
   builtPair('mobilevit-s', mobilevitS, 192, 128),
+  // Whisper-tiny's encoder on 5 s and 3 s of audio: a speech transformer (1-D conv front end, width
+  // 384, 250 and 150 positions), a third source of attention kernels at another width.
+  builtPair('whisper-tiny-encoder', whisperTinyEncoder, 500, 300),
 ];
 
 function pair(

@@ -205,6 +205,25 @@ export class GraphBuilder {
     });
   }
 
+  /** 1-D convolution over [N, C, L] (audio front ends), as exporters write nn.Conv1d. */
+  conv1d(
+    x: Sym,
+    o: { out: number; kernel: number; stride?: number; pad?: number; bias?: boolean },
+    id = 'conv',
+  ): Sym {
+    const nodeId = this.uniqueId(id);
+    const inputs = [x.name, this.weight(nodeId, 'weight', [o.out, x.channels, o.kernel])];
+    if (o.bias) inputs.push(this.weight(nodeId, 'bias', [o.out]));
+    const pad = o.pad ?? Math.floor(o.kernel / 2);
+    return this.emit(nodeId, 'Conv', inputs, o.out, {
+      kernel_shape: [o.kernel],
+      strides: [o.stride ?? 1],
+      pads: [pad, pad],
+      dilations: [1],
+      group: 1,
+    });
+  }
+
   convTranspose(x: Sym, o: ConvTransposeOptions, id = 'deconv'): Sym {
     const [kh, kw] = pair(o.kernel);
     const nodeId = this.uniqueId(id);

@@ -20,6 +20,7 @@ import { squeezenet11 } from './squeezenet.js';
 import { fastStyleTransfer } from './style-transfer.js';
 import { vgg16 } from './vgg.js';
 import { vitB16 } from './vit.js';
+import { whisperTinyEncoder } from './whisper.js';
 import { yolov2 } from './yolo.js';
 
 export { GraphBuilder } from './builder.js';
@@ -318,6 +319,14 @@ const ENTRIES: ZooEntry[] = [
       note: 'excludes BN running mean/var',
     },
     build: () => mobilevitS(),
+  },
+  {
+    name: 'whisper-tiny-encoder',
+    description:
+      "Whisper-tiny's audio encoder, 30 s of 80-band log-mel (two 1-D convs with GELU, 4 pre-norm transformer blocks of width 384, 6 heads)",
+    paper: 'Radford et al., Robust Speech Recognition via Large-Scale Weak Supervision, ICML 2023',
+    inputs: { input_features: [1, 80, 3000] },
+    build: () => whisperTinyEncoder(),
   },
 ];
 

@@ -9,6 +9,8 @@ export interface EncoderDims {
   mlp: number;
   /** Sequences attended to independently (MobileViT's patch pixels); default 1. */
   batch?: number;
+  /** Whether the key projection has a bias (Whisper's has none); default true. */
+  keyBias?: boolean;
 }
 
 /**
@@ -20,7 +22,7 @@ export function selfAttention(b: GraphBuilder, x: Sym, d: EncoderDims, mask?: Sy
   const split = (t: Sym, perm: number[]): Sym =>
     b.transpose(b.reshape(t, [batch, d.tokens, d.heads, headDim], headDim), perm, headDim);
   const q = split(b.linear(x, d.hidden, 'query'), [0, 2, 1, 3]); // [B, h, T, d]
-  const k = split(b.linear(x, d.hidden, 'key'), [0, 2, 3, 1]); // [B, h, d, T]
+  const k = split(b.linear(x, d.hidden, 'key', d.keyBias ?? true), [0, 2, 3, 1]); // [B, h, d, T]
   const v = split(b.linear(x, d.hidden, 'value'), [0, 2, 1, 3]);
   let scores = b.div(b.matmul(q, k, d.tokens), Math.sqrt(headDim)); // [B, h, T, T]
   if (mask) scores = b.add(scores, mask);
