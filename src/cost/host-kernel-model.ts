@@ -8,8 +8,9 @@
 // Keys go from specific to general (fine key → shape family → kernel class); a node uses the most
 // specific key whose model was fitted on sizes within ×2 of its own and on models whose weights were
 // within ×2 of its model's, so an op unlike anything profiled under its own key backs off to its class
-// rather than extrapolating a narrow fit. Prediction is a cached key resolution and one dot product
-// (planners call it millions of times).
+// rather than extrapolating a narrow fit (a streaming kernel beyond its key's footprints keeps its
+// key and takes the footprint effect from its class: streamingBeyondFootprints). Prediction is a
+// cached key resolution and one dot product (planners call it millions of times).
 import type { Graph, Node } from '../graph/types.js';
 import { rooflineMs, type CompiledProcessor, type NodeInfo } from './roofline.js';
 import type { OpCostBreakdown, RunContext } from './types.js';
@@ -121,14 +122,49 @@ function resolve(c: Compiled, k: KernelInfo): readonly number[] | null {
       const last = key === k.keys[k.keys.length - 1];
       // The class model is the last resort: it is used even beyond its sizes.
       if (!last && (k.size < lo / SIZE_TOLERANCE || k.size > hi * SIZE_TOLERANCE)) continue;
-      if (!last && m.footprintRange && !withinFootprints(m.footprintRange, k.x[FEATURE_INDEX.coldLaunch]))
-        continue;
+      if (!last && m.footprintRange && !withinFootprints(m.footprintRange, k.x[FEATURE_INDEX.coldLaunch])) {
+        const borrowed = streamingBeyondFootprints(c, k, m, m.footprintRange);
+        if (!borrowed) continue;
+        leaf = borrowed;
+        break;
+      }
       leaf = leafOf(m.tree, k.size);
       break;
     }
     c.perNode.set(k, leaf);
   }
   return leaf;
+}
+
+/**
+ * A streaming kernel (no weights of its own) in a model warmer or colder than any its key was fitted
+ * on: the key's coefficients at the nearest footprint it covers, plus what its class says the rest of
+ * the footprint difference costs (the class is fitted on every model). A streaming kernel's cost is
+ * mostly its own per-element work, which the key knows and its class does not: backed off to the
+ * class, LeakyReLU cost 2× its prediction (YOLOv2's 200 MB of weights against YOLOv4-tiny's 24 MB)
+ * and ppocr-cls's divisions (0.5 MB against ≥ 4.7 MB) 2×. Weighted kernels still back off: their
+ * per-call cost is what the footprint changes (ppocr-cls's depthwise convs). Undefined: back off.
+ */
+function streamingBeyondFootprints(
+  c: Compiled,
+  k: KernelInfo,
+  m: KernelKeyModel,
+  [lo, hi]: readonly [number, number],
+): readonly number[] | undefined {
+  const classKey = k.keys[k.keys.length - 1];
+  const cls = c.models.get(classKey);
+  if (!cls || !classKey.startsWith('cat:')) return undefined;
+  const coldLaunch = k.x[FEATURE_INDEX.coldLaunch];
+  const covered = Math.min(Math.max(coldLaunch, lo - FOOTPRINT_TOLERANCE), hi + FOOTPRINT_TOLERANCE);
+  const own = leafOf(m.tree, k.size);
+  const further = Math.max(0, k.x[FEATURE_INDEX.calls] - 1);
+  const perDoubling = (coef: readonly number[]): number =>
+    coef[FEATURE_INDEX.coldLaunch] + coef[FEATURE_INDEX.coldCalls] * further;
+  // The difference moves into the launch term (1 per kernel), so the leaf stays one dot product.
+  const borrowed = [...own];
+  borrowed[FEATURE_INDEX.launch] +=
+    (perDoubling(leafOf(cls.tree, k.size)) - perDoubling(own)) * (coldLaunch - covered);
+  return borrowed;
 }
 
 /**

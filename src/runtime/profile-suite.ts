@@ -23,7 +23,7 @@ import { fastStyleTransfer } from '../zoo/style-transfer.js';
 import { vgg16 } from '../zoo/vgg.js';
 import { vitB16 } from '../zoo/vit.js';
 import { whisperTinyEncoder } from '../zoo/whisper.js';
-import { yolov2 } from '../zoo/yolo.js';
+import { yolov2, yolov4Tiny } from '../zoo/yolo.js';
 import { estimateOf } from '../cost/measurements.js';
 import { cachedProfile } from './profile-cache.js';
 import { loadProfileTarget, type ProfileOptions } from './profile.js';
@@ -125,6 +125,9 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
   // Whisper-tiny's encoder on 5 s and 3 s of audio: a speech transformer (1-D conv front end, width
   // 384, 250 and 150 positions), a third source of attention kernels at another width.
   builtPair('whisper-tiny-encoder', whisperTinyEncoder, 500, 300),
+  // YOLOv4-tiny, the mobile detector: LeakyReLU (YOLOv2's only other source), channel-split Slices
+  // (ShuffleNetV2's), ×2 upsampling (RetinaFace's and ppocr-det's Resize) and CSP concats.
+  builtPair('yolov4-tiny', yolov4Tiny, 256, 192),
 ];
 
 function pair(

@@ -21,7 +21,7 @@ import { fastStyleTransfer } from './style-transfer.js';
 import { vgg16 } from './vgg.js';
 import { vitB16 } from './vit.js';
 import { whisperTinyEncoder } from './whisper.js';
-import { yolov2 } from './yolo.js';
+import { yolov2, yolov4Tiny } from './yolo.js';
 
 export { GraphBuilder } from './builder.js';
 export type { Sym } from './builder.js';
@@ -327,6 +327,18 @@ const ENTRIES: ZooEntry[] = [
     paper: 'Radford et al., Robust Speech Recognition via Large-Scale Weak Supervision, ICML 2023',
     inputs: { input_features: [1, 80, 3000] },
     build: () => whisperTinyEncoder(),
+  },
+  {
+    name: 'yolov4-tiny',
+    description:
+      'YOLOv4-tiny 416×416 (darknet yolov4-tiny.cfg, COCO: three CSP blocks with channel split, LeakyReLU, two heads with ×2 upsampling)',
+    paper: 'Bochkovskiy et al., YOLOv4: Optimal Speed and Accuracy of Object Detection, arXiv 2004.10934',
+    inputs: { input: [1, 3, 416, 416] },
+    macs: {
+      value: 6.9e9 / 2,
+      source: 'AlexeyAB/darknet README: yolov4-tiny.cfg, 6.9 BFlops at 416×416 (2 per MAC)',
+    },
+    build: () => yolov4Tiny(),
   },
 ];
 

@@ -399,6 +399,32 @@ describe('kernel models and weight footprints', () => {
     expect(cold / 200).toBeCloseTo(1, 1);
     expect(warm / 200).toBeLessThan(0.6);
   });
+
+  it('keeps a streaming key’s own per-element cost beyond its footprints, the class pricing the rest', () => {
+    const leaky = ['LeakyRelu', 'cat:activation'];
+    const relu = ['Relu', 'cat:activation'];
+    // Per element 2 ns for LeakyRelu, 1 ns for Relu; 3 µs per launch plus 0.5 µs per doubling of the
+    // model's weights. LeakyRelu is profiled in one model only (coldLaunch 4), Relu in many.
+    const us = (perElemUs: number, elems: number, cold: number): number => 3 + 0.5 * cold + perElemUs * elems;
+    const at = (k: string[], perElemUs: number, cold: number, elems: number): KernelSample => ({
+      info: kernel(k, { coldLaunch: cold, outElems: elems, inElems: elems }),
+      family: `${k[0]}${cold}`,
+      us: us(perElemUs, elems, cold),
+    });
+    const sizes = [1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6];
+    const samples = [
+      ...sizes.map((e) => at(leaky, 2e-3, 4, e)),
+      ...[-1, 2, 4, 6, 8].flatMap((cold) => sizes.map((e) => at(relu, 1e-3, cold, e))),
+    ];
+    const params = fitKernelModels(samples);
+    expect(params.models.LeakyRelu?.footprintRange).toEqual([4, 4]);
+    // Three doublings colder than its one model: the key's 2 ns per element, the class's cold slope.
+    const colder = kernel(leaky, { coldLaunch: 8, outElems: 4e5, inElems: 4e5 });
+    expect(kernelModelUs(params, colder)! / us(2e-3, 4e5, 8)).toBeCloseTo(1, 1);
+    // The class alone would have priced it as a Relu.
+    const cls = params.models['cat:activation']!;
+    expect(predictLeaf(leafOf(cls.tree, colder.size), colder.x) / us(2e-3, 4e5, 8)).toBeLessThan(0.6);
+  });
 });
 
 const HOST = CALIBRATION_HOST;

@@ -75,6 +75,8 @@ const PUBLISHED: Record<string, Published> = {
   // Whisper's paper gives the whole model's size (tiny: 39 M), not the encoder's:
   // test/zoo/whisper.test.ts checks the layer sizes instead.
   'whisper-tiny-encoder': {},
+  // AlexeyAB/darknet README: yolov4-tiny.cfg, 6.9 BFlops (2 per MAC) at 416×416.
+  'yolov4-tiny': { macs: 6.9e9 / 2 },
 };
 
 const GRAPHS = new Map<string, Graph>();
@@ -88,7 +90,7 @@ function zoo(name: string): Graph {
 }
 
 describe('zoo registry', () => {
-  it('lists the twenty-one models', () => {
+  it('lists the twenty-two models', () => {
     expect(zooNames()).toEqual([
       'vgg16',
       'resnet50',
@@ -111,6 +113,7 @@ describe('zoo registry', () => {
       'googlenet',
       'mobilevit-s',
       'whisper-tiny-encoder',
+      'yolov4-tiny',
     ]);
     expect(Object.keys(PUBLISHED).sort()).toEqual([...zooNames()].sort());
   });
