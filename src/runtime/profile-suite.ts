@@ -13,6 +13,7 @@ import type { Graph } from '../graph/types.js';
 import { densenet121 } from '../zoo/densenet.js';
 import { dsCnn } from '../zoo/ds-cnn.js';
 import { efficientnetB0 } from '../zoo/efficientnet.js';
+import { gpt2 } from '../zoo/gpt2.js';
 import { BERT_BASE, bert } from '../zoo/index.js';
 import { inceptionV3 } from '../zoo/inception.js';
 import { mobilevitS } from '../zoo/mobilevit.js';
@@ -128,6 +129,9 @@ const SUITE: readonly [SuiteModel, SuiteModel][] = [
   // YOLOv4-tiny, the mobile detector: LeakyReLU (YOLOv2's only other source), channel-split Slices
   // (ShuffleNetV2's), ×2 upsampling (RetinaFace's and ppocr-det's Resize) and CSP concats.
   builtPair('yolov4-tiny', yolov4Tiny, 256, 192),
+  // GPT-2 small over 32- and 16-token prompts, BERT's lengths: a decoder (causal Where mask, fused QKV
+  // Split, tanh GELU as eight elementwise ops) and a 154 MB LM head streamed from DRAM every run.
+  builtPair('gpt2', gpt2, 32, 16),
 ];
 
 function pair(

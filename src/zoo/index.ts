@@ -8,6 +8,7 @@ import { densenet121 } from './densenet.js';
 import { dsCnn } from './ds-cnn.js';
 import { efficientnetB0 } from './efficientnet.js';
 import { googlenet } from './googlenet.js';
+import { gpt2 } from './gpt2.js';
 import { inceptionV3 } from './inception.js';
 import { mnasnet10 } from './mnasnet.js';
 import { mobilenetV2, mobilenetV3Large } from './mobilenet.js';
@@ -339,6 +340,14 @@ const ENTRIES: ZooEntry[] = [
       source: 'AlexeyAB/darknet README: yolov4-tiny.cfg, 6.9 BFlops at 416×416 (2 per MAC)',
     },
     build: () => yolov4Tiny(),
+  },
+  {
+    name: 'gpt2',
+    description:
+      'GPT-2 small over a 64-token prompt (12 pre-norm causal decoder blocks of width 768, tanh GELU, LM head over 50,257 tokens)',
+    paper: 'Radford et al., Language Models are Unsupervised Multitask Learners, OpenAI 2019',
+    inputs: { input_ids: [1, 64] },
+    build: () => gpt2(),
   },
 ];
 
