@@ -121,6 +121,33 @@ describe('kernel work counters', () => {
     expect(keysOf(dw)[0]).toBe('Conv:dw3');
   });
 
+  it('classes inference BatchNorm with the elementwise kernels and reshapes apart from copies', () => {
+    const g = inferShapes(
+      graphOf({
+        inputs: { x: [1, 8, 10, 10] },
+        weights: { s: [8], b: [8], m: [8], v: [8] },
+        consts: {
+          shape: { dtype: 'int64', shape: [2], values: [8, 100] },
+          split: { dtype: 'int64', shape: [2], values: [4, 4] },
+        },
+        nodes: [
+          { op: 'BatchNormalization', in: ['x', 's', 'b', 'm', 'v'], out: ['y'] },
+          { op: 'Reshape', in: ['y', 'shape'], out: ['r'] },
+          { op: 'Split', in: ['r', 'split'], out: ['a', 'c'], attrs: { axis: 0 } },
+          { op: 'LayerNormalization', in: ['a', 's', 'b'], out: ['l'], attrs: { axis: 0 } },
+        ],
+      }),
+    ).graph;
+    const classOf = (n: Node): string | undefined => kernelInfo(n, g).keys.at(-1);
+    const [bn, reshape, split, ln] = g.nodes as [Node, Node, Node, Node];
+    // A per-channel scale and shift, one pass: not the row reductions of LayerNorm.
+    expect(classOf(bn)).toBe('cat:elementwise');
+    expect(classOf(ln)).toBe('cat:normalization');
+    // ORT's Reshape aliases its input; a Split copies.
+    expect(classOf(reshape)).toBe('cat:view');
+    expect(classOf(split)).toBe('cat:data-movement');
+  });
+
   it('packs a computed B on every call but a constant B never, and streams a GEMV weight', () => {
     const computed = oneOp('MatMul', { a: [1, 8, 16, 64], b: [1, 8, 64, 16] });
     expect(kernelInfo(computed.n, computed.g).x[F.packElems]).toBe(8 * 64 * 16);
