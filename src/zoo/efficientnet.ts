@@ -2,13 +2,8 @@
 // MBConv blocks with SiLU everywhere and a squeeze-excite sized from the block's *input* channels.
 // Stochastic depth and dropout only act in training, so the inference graph has neither.
 import { GraphBuilder, type Sym } from './builder.js';
-import { convBnAct, poolFlattenFc } from './layers.js';
+import { convBnAct, poolFlattenFc, silu } from './layers.js';
 import type { Graph } from '../graph/types.js';
-
-/** SiLU (swish) as x·σ(x): opset 17 has no SiLU op, and this is what torch.onnx emits for nn.SiLU. */
-function silu(b: GraphBuilder, x: Sym): Sym {
-  return b.scope('silu', () => b.mul(x, b.sigmoid(x)));
-}
 
 /** Squeeze-excite with 1×1 convs (with bias), SiLU inside and a plain sigmoid gate. */
 function squeezeExcite(b: GraphBuilder, x: Sym, squeeze: number): Sym {

@@ -29,6 +29,11 @@ export function convBn(b: GraphBuilder, x: Sym, o: ConvOptions, bnEps = 1e-5, id
   return b.batchNorm(b.conv(x, { ...o, bias: false }, ids.conv), bnEps, ids.bn);
 }
 
+/** SiLU (swish) as x·σ(x): opset 17 has no SiLU op, and this is what torch.onnx emits for nn.SiLU. */
+export function silu(b: GraphBuilder, x: Sym): Sym {
+  return b.scope('silu', () => b.mul(x, b.sigmoid(x)));
+}
+
 /** Conv (no bias) → BatchNorm → activation: the unit of most CNNs trained with BN. */
 export function convBnAct(b: GraphBuilder, x: Sym, o: ConvOptions, act: Activation, bnEps = 1e-5): Sym {
   return activate(b, convBn(b, x, o, bnEps), act);

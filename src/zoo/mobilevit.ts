@@ -5,7 +5,7 @@
 // block's input. Sizes: neck 16/32/64/96/128/160/640, transformer widths 144/192/240 with 2/4/3
 // layers, 4 heads, MLP ratio 2.
 import { GraphBuilder, type Sym } from './builder.js';
-import { convBn, makeDivisible } from './layers.js';
+import { convBn, makeDivisible, silu } from './layers.js';
 import { selfAttention, type EncoderDims } from './transformer.js';
 import type { Graph } from '../graph/types.js';
 
@@ -13,11 +13,6 @@ const PATCH = 2;
 const HEADS = 4;
 const EXPAND = 4;
 const LN_EPS = 1e-5;
-
-/** SiLU as x·σ(x), as torch.onnx writes nn.SiLU at opset 17. */
-function silu(b: GraphBuilder, x: Sym): Sym {
-  return b.scope('silu', () => b.mul(x, b.sigmoid(x)));
-}
 
 /** MobileNetV2 inverted residual: 1×1 expand, 3×3 depthwise (both BN + SiLU), 1×1 project (BN). */
 function invertedResidual(b: GraphBuilder, x: Sym, out: number, stride: number): Sym {
