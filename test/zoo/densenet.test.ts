@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { densenet121 } from '../../src/zoo/densenet.js';
-import { inferred, runExported, itMatchesTorchvision } from './zoo-helpers.js';
+import { inferred, itMatchesTorchvision, runExported, shapeOf } from './zoo-helpers.js';
 
 // torchvision DenseNet121_Weights.IMAGENET1K_V1, meta in torchvision/models/densenet.py: num_params
 // 7,978,856 and _ops 2.834, which the weights docs (pytorch.org/vision/stable/models/generated/
@@ -12,10 +12,6 @@ import { inferred, runExported, itMatchesTorchvision } from './zoo-helpers.js';
 // and linears; num_params counts parameters, not BN running-stat buffers.
 const PUBLISHED_MACS = 2.83e9;
 const PUBLISHED_PARAMS = 7_978_856;
-
-function shapeOf(g: Graph, name: string): unknown {
-  return g.tensors.get(name)?.shape;
-}
 
 /** The output of the single node of `op` whose id starts with `prefix`. */
 function outputOf(g: Graph, prefix: string, op: string): string {

@@ -2,17 +2,12 @@
 // reference layout, TensorFlow "same" padding), and a real run of the exported weightless model.
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
-import type { Graph } from '../../src/graph/types.js';
 import { dsCnn } from '../../src/zoo/ds-cnn.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { expectWithin, inferred, opCount, runExported, shapeOf, weightCount } from './zoo-helpers.js';
 
 // Zhang et al., Hello Edge (arXiv 1711.07128), and the ARM-software/ML-KWS-for-MCU README's summary
 // table: DS-CNN S, M and L take 5.4, 19.8 and 56.9 M operations per inference (2 per MAC).
 const PUBLISHED_OPS = { s: 5.4e6, m: 19.8e6, l: 56.9e6 } as const;
-
-function shapeOf(g: Graph, name: string | undefined): unknown {
-  return name === undefined ? undefined : g.tensors.get(name)?.shape;
-}
 
 describe('DS-CNN', () => {
   const m = inferred(dsCnn());

@@ -2,9 +2,8 @@
 // exported weightless model on onnxruntime-node.
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
-import type { Graph } from '../../src/graph/types.js';
 import { efficientnetB0 } from '../../src/zoo/efficientnet.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { expectWithin, inferred, opCount, runExported, shapeOf, weightCount } from './zoo-helpers.js';
 
 // torchvision EfficientNet_B0_Weights.IMAGENET1K_V1 (docs page
 // https://pytorch.org/vision/stable/models/generated/torchvision.models.efficientnet_b0.html):
@@ -12,10 +11,6 @@ import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo
 // (torchvision/models/efficientnet.py now stores _ops 0.386); num_params excludes BN running stats.
 const PUBLISHED_MACS = 0.39e9;
 const PUBLISHED_PARAMS = 5_288_548;
-
-function shapeOf(g: Graph, name: string): unknown {
-  return g.tensors.get(name)?.shape;
-}
 
 describe('EfficientNet-B0', () => {
   const g = inferred(efficientnetB0());

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { googlenet } from '../../src/zoo/googlenet.js';
-import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-helpers.js';
+import { inferred, itMatchesTorchvision, opCount, runExported, shapeOf } from './zoo-helpers.js';
 
 // torchvision GoogLeNet_Weights.IMAGENET1K_V1 (docs page
 // https://pytorch.org/vision/stable/models/generated/torchvision.models.googlenet.html): num_params
@@ -14,10 +14,6 @@ const PUBLISHED_MACS = 1.5e9;
 const PUBLISHED_PARAMS = 6_624_904;
 
 const INCEPTION_BLOCKS = ['3a', '3b', '4a', '4b', '4c', '4d', '4e', '5a', '5b'].map((s) => `inception${s}`);
-
-function shapeOf(g: Graph, name: string | undefined): unknown {
-  return name === undefined ? undefined : g.tensors.get(name)?.shape;
-}
 
 /** The feature map the classifier pools: the input of the GlobalAveragePool. */
 function featureShape(g: Graph): unknown {

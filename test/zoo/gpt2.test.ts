@@ -2,13 +2,11 @@
 // tanh GELU), and a real run of the exported weightless model on onnxruntime-node.
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
-import type { Graph } from '../../src/graph/types.js';
 import { gpt2 } from '../../src/zoo/gpt2.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { expectWithin, inferred, opCount, runExported, shapeOf, weightCount } from './zoo-helpers.js';
 
 // Hugging Face gpt2 (GPT2LMHeadModel.num_parameters()): 124,439,808, the LM head tied to wte.
 const PUBLISHED_PARAMS = 124_439_808;
-const shapeOf = (g: Graph, name: string): unknown => g.tensors.get(name)?.shape;
 
 describe('GPT-2 small', () => {
   const g = inferred(gpt2(32));

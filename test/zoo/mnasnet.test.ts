@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph, Node } from '../../src/graph/types.js';
 import { mnasnet10 } from '../../src/zoo/mnasnet.js';
-import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-helpers.js';
+import { inferred, itMatchesTorchvision, opCount, runExported, shapeOf } from './zoo-helpers.js';
 
 // torchvision MNASNet1_0_Weights.IMAGENET1K_V1 (meta in torchvision/models/mnasnet.py; docs page
 // https://pytorch.org/vision/stable/models/generated/torchvision.models.mnasnet1_0.html): num_params
@@ -12,10 +12,6 @@ import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-help
 // linears; num_params counts parameters, not BN running-stat buffers.
 const PUBLISHED_MACS = 0.314e9;
 const PUBLISHED_PARAMS = 4_383_312;
-
-function shapeOf(g: Graph, name: string): unknown {
-  return g.tensors.get(name)?.shape;
-}
 
 function depthwiseConvs(g: Graph): Node[] {
   return g.nodes.filter((n) => n.op === 'Conv' && (n.attrs.group as number) > 1);

@@ -2,16 +2,13 @@
 // fold → fusion), and a real run of the exported weightless model on onnxruntime-node.
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
-import type { Graph } from '../../src/graph/types.js';
 import { mobilevitS } from '../../src/zoo/mobilevit.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { expectWithin, inferred, opCount, runExported, shapeOf, weightCount } from './zoo-helpers.js';
 
 // Mehta & Rastegari, MobileViT (arXiv 2110.02178), ImageNet-1k: MobileViT-S has 5.6 M parameters and
 // about 2.0 G multiply-adds at 256×256 (the paper's "FLOPs" count MACs).
 const PUBLISHED_PARAMS = 5.6e6;
 const PUBLISHED_MACS_APPROX = 2.0e9;
-
-const shapeOf = (g: Graph, name: string): unknown => g.tensors.get(name)?.shape;
 
 describe('MobileViT-S', () => {
   const g = inferred(mobilevitS());

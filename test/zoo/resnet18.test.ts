@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { resnet18 } from '../../src/zoo/resnet.js';
-import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-helpers.js';
+import { inferred, itMatchesTorchvision, opCount, runExported, shapeOf } from './zoo-helpers.js';
 
 // torchvision ResNet18_Weights.IMAGENET1K_V1, meta in torchvision/models/resnet.py: num_params 11,689,512
 // and _ops 1.814, which the weights docs (pytorch.org/vision/stable/models/generated/
@@ -12,10 +12,6 @@ import { inferred, opCount, runExported, itMatchesTorchvision } from './zoo-help
 // linears; num_params counts parameters, not BN running-stat buffers.
 const PUBLISHED_MACS = 1.81e9;
 const PUBLISHED_PARAMS = 11_689_512;
-
-function shapeOf(g: Graph, name: string | undefined): unknown {
-  return name === undefined ? undefined : g.tensors.get(name)?.shape;
-}
 
 function idsOf(g: Graph, op: string): string[] {
   return g.nodes.filter((n) => n.op === op).map((n) => n.id);

@@ -4,17 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import type { Graph } from '../../src/graph/types.js';
 import { squeezenet11 } from '../../src/zoo/squeezenet.js';
-import { expectWithin, inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
+import { expectWithin, inferred, opCount, runExported, shapeOf, weightCount } from './zoo-helpers.js';
 
 // torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1 (torchvision/models/squeezenet.py meta; docs page
 // pytorch.org/vision/stable/models/generated/torchvision.models.squeezenet1_1.html): num_params 1,235,496,
 // _ops 0.349 (shown as GFLOPS 0.35; torchvision's "GFLOPS" are GMACs of convs and linears).
 const PUBLISHED_MACS = 0.349e9;
 const PUBLISHED_PARAMS = 1_235_496;
-
-function shapeOf(g: Graph, name: string | undefined): unknown {
-  return name === undefined ? undefined : g.tensors.get(name)?.shape;
-}
 
 /** Output shape of the last Fire module (the feature map the classifier sees). */
 function featureShape(g: Graph): unknown {

@@ -2,11 +2,8 @@
 // the conv front end halving the frame rate, and a real run of the exported model on onnxruntime-node.
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
-import type { Graph } from '../../src/graph/types.js';
 import { whisperTinyEncoder } from '../../src/zoo/whisper.js';
-import { inferred, opCount, runExported, weightCount } from './zoo-helpers.js';
-
-const shapeOf = (g: Graph, name: string): unknown => g.tensors.get(name)?.shape;
+import { inferred, opCount, runExported, shapeOf, weightCount } from './zoo-helpers.js';
 
 describe('Whisper-tiny encoder', () => {
   const g = inferred(whisperTinyEncoder());

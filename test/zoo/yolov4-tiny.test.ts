@@ -2,14 +2,11 @@
 // weightless model on onnxruntime-node.
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
-import type { Graph } from '../../src/graph/types.js';
 import { yolov4Tiny } from '../../src/zoo/yolo.js';
-import { expectWithin, inferred, opCount, runExported } from './zoo-helpers.js';
+import { expectWithin, inferred, opCount, runExported, shapeOf } from './zoo-helpers.js';
 
 // AlexeyAB/darknet README: yolov4-tiny.cfg, 6.9 BFlops at 416×416; darknet counts 2 FLOPs per MAC.
 const PUBLISHED_MACS = 6.9e9 / 2;
-
-const shapeOf = (g: Graph, name: string): unknown => g.tensors.get(name)?.shape;
 
 describe('YOLOv4-tiny', () => {
   const g = inferred(yolov4Tiny());

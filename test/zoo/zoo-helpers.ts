@@ -50,6 +50,11 @@ export function itMatchesTorchvision(g: Graph, published: { macs: number; params
   });
 }
 
+/** A tensor's inferred shape (undefined for an absent name or tensor). */
+export function shapeOf(g: Graph, name: string | undefined): unknown {
+  return name === undefined ? undefined : g.tensors.get(name)?.shape;
+}
+
 export function opCount(g: Graph, op: string): number {
   return g.nodes.filter((n) => n.op === op).length;
 }
