@@ -4,6 +4,7 @@
 // Where, the tanh-approximated GELU "gelu_new" written out as its elementwise ops), a final LayerNorm
 // and the language-model head (the embedding table, transposed into its own initializer by the export).
 import { GraphBuilder, type Sym } from './builder.js';
+import { HEADS_FIRST, KEYS_TRANSPOSED, mergeHeads, splitHeads, type EncoderDims } from './transformer.js';
 import type { Graph } from '../graph/types.js';
 
 const VOCAB = 50257;
@@ -25,21 +26,19 @@ function geluNew(b: GraphBuilder, x: Sym): Sym {
 
 /** Causal self-attention over [1, T, 768]: c_attn → Split → heads → Where(mask) → Softmax → c_proj. */
 function attention(b: GraphBuilder, x: Sym, tokens: number, causal: Sym): Sym {
+  const d: EncoderDims = { tokens, hidden: WIDTH, heads: HEADS, mlp: 4 * WIDTH };
   const headDim = WIDTH / HEADS;
   const qkv = b.linear(x, 3 * WIDTH, 'c_attn');
   const split = b.constant([WIDTH, WIDTH, WIDTH], [3], 'int64');
   const [q, k, v] = b.op('Split', [qkv, split], { axis: 2 }, [WIDTH, WIDTH, WIDTH], { id: 'split' });
-  const heads = (t: Sym, perm: number[]): Sym =>
-    b.transpose(b.reshape(t, [1, tokens, HEADS, headDim], headDim), perm, headDim);
   const scores = b.div(
-    b.matmul(heads(q!, [0, 2, 1, 3]), heads(k!, [0, 2, 3, 1]), tokens),
+    b.matmul(splitHeads(b, q!, d, HEADS_FIRST), splitHeads(b, k!, d, KEYS_TRANSPOSED), tokens),
     Math.sqrt(headDim),
   );
   const lowest = b.scalar(-3.4028234663852886e38);
   const masked = b.op('Where', [causal, scores, lowest], {}, tokens, { id: 'where' })[0]!;
-  const context = b.matmul(b.softmax(masked, -1), heads(v!, [0, 2, 1, 3]), headDim);
-  const merged = b.reshape(b.transpose(context, [0, 2, 1, 3], headDim), [1, tokens, WIDTH], WIDTH);
-  return b.linear(merged, WIDTH, 'c_proj');
+  const context = b.matmul(b.softmax(masked, -1), splitHeads(b, v!, d, HEADS_FIRST), headDim);
+  return b.linear(mergeHeads(b, context, d), WIDTH, 'c_proj');
 }
 
 export function gpt2(seqLen = 64): Graph {

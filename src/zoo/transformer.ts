@@ -13,26 +13,35 @@ export interface EncoderDims {
   keyBias?: boolean;
 }
 
+/** Query and value heads: [B, T, h, d] → [B, h, T, d]. */
+export const HEADS_FIRST = [0, 2, 1, 3];
+/** Key heads, transposed for the scores: [B, T, h, d] → [B, h, d, T]. */
+export const KEYS_TRANSPOSED = [0, 2, 3, 1];
+
+/** [B, T, hidden] → heads, laid out by `perm` (HEADS_FIRST or KEYS_TRANSPOSED). */
+export function splitHeads(b: GraphBuilder, t: Sym, d: EncoderDims, perm: number[]): Sym {
+  const headDim = d.hidden / d.heads;
+  return b.transpose(b.reshape(t, [d.batch ?? 1, d.tokens, d.heads, headDim], headDim), perm, headDim);
+}
+
+/** Heads [B, h, T, d] → [B, T, hidden]. */
+export function mergeHeads(b: GraphBuilder, context: Sym, d: EncoderDims): Sym {
+  const headDim = d.hidden / d.heads;
+  return b.reshape(b.transpose(context, HEADS_FIRST, headDim), [d.batch ?? 1, d.tokens, d.hidden], d.hidden);
+}
+
 /**
  * Self-attention over [batch, tokens, hidden]; `mask` (broadcastable to the scores) is added if given.
  */
 export function selfAttention(b: GraphBuilder, x: Sym, d: EncoderDims, mask?: Sym): Sym {
   const headDim = d.hidden / d.heads;
-  const batch = d.batch ?? 1;
-  const split = (t: Sym, perm: number[]): Sym =>
-    b.transpose(b.reshape(t, [batch, d.tokens, d.heads, headDim], headDim), perm, headDim);
-  const q = split(b.linear(x, d.hidden, 'query'), [0, 2, 1, 3]); // [B, h, T, d]
-  const k = split(b.linear(x, d.hidden, 'key', d.keyBias ?? true), [0, 2, 3, 1]); // [B, h, d, T]
-  const v = split(b.linear(x, d.hidden, 'value'), [0, 2, 1, 3]);
+  const q = splitHeads(b, b.linear(x, d.hidden, 'query'), d, HEADS_FIRST);
+  const k = splitHeads(b, b.linear(x, d.hidden, 'key', d.keyBias ?? true), d, KEYS_TRANSPOSED);
+  const v = splitHeads(b, b.linear(x, d.hidden, 'value'), d, HEADS_FIRST);
   let scores = b.div(b.matmul(q, k, d.tokens), Math.sqrt(headDim)); // [B, h, T, T]
   if (mask) scores = b.add(scores, mask);
   const context = b.matmul(b.softmax(scores, -1), v, headDim); // [B, h, T, d]
-  const merged = b.reshape(
-    b.transpose(context, [0, 2, 1, 3], headDim),
-    [batch, d.tokens, d.hidden],
-    d.hidden,
-  );
-  return b.linear(merged, d.hidden, 'output');
+  return b.linear(mergeHeads(b, context, d), d.hidden, 'output');
 }
 
 export function mlp(b: GraphBuilder, x: Sym, d: EncoderDims): Sym {
