@@ -326,8 +326,12 @@ function convFeatures(node: Node, graph: Graph, f: Float64Array): void {
   }
   const cin = (x[1] / g) * kArea;
   const pixels = product(y.slice(2));
-  // On a 1×1 map (squeeze-excite) the weights are the matrix and the input a vector.
-  gemmCounters(f, calls, w[0] / g, pixels, cin, true, pixels <= TILE_M ? product(w) : 0);
+  if (g === 1 && pixels === 1) {
+    gemvCounters(f, calls, w[0], cin);
+  } else {
+    // On a map of a few pixels the weights are the matrix and the input a few vectors.
+    gemmCounters(f, calls, w[0] / g, pixels, cin, true, pixels <= TILE_M ? product(w) : 0);
+  }
   if (kArea > 1 || strides.some((s) => s > 1)) {
     // im2col copies only the taps that land inside the input; a tap in the padding is a zero it
     // fills (a memset of its row when the whole input row is outside). On a short map most taps of a
@@ -401,6 +405,19 @@ function gemmCounters(
   f[F.rowStrips] = calls * Math.ceil(m / TILE_M);
   f[F.packElems] = packB ? calls * k * n : 0;
   f[F.streamElems] = streamed;
+}
+
+/**
+ * A dense conv onto a 1×1 map (a squeeze-excite conv, a classifier head written as a conv): its SGEMM
+ * has one output column (N = 1, with the conv's ldb = ldc = 1), which MLAS runs as matrix–vector dot
+ * products (MlasSgemmOperation's column-vector case): no packing, no 16-column tiles, each weight read
+ * once. Counted as SGEMM tiles (16× its MACs), EfficientNet's and MobileNetV3's squeeze-excite convs had
+ * been priced at 1.25–1.35× measured held out.
+ */
+function gemvCounters(f: Float64Array, calls: number, m: number, k: number): void {
+  f[F.calls] = calls;
+  f[F.tileMacs] = calls * m * k;
+  f[F.streamElems] = calls * m * k;
 }
 
 function gemmFeatures(node: Node, graph: Graph, f: Float64Array): void {

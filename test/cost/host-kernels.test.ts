@@ -159,6 +159,20 @@ describe('kernel work counters', () => {
     expect(kernelInfo(gemv.n, gemv.g).x[F.streamElems]).toBe(768 * 768);
   });
 
+  it('runs a dense conv onto a 1×1 map as dot products: no packing, no 16-column tiles', () => {
+    // A squeeze-excite conv, 1152 → 48 channels on a 1×1 map: MLAS' column-vector case.
+    const se = kernelInfo(conv(1152, 48, 1, 1).n, conv(1152, 48, 1, 1).g);
+    expect(se.x[F.tileMacs]).toBe(48 * 1152);
+    expect(se.x[F.streamElems]).toBe(48 * 1152);
+    expect(se.x[F.packElems]).toBe(0);
+    expect(se.x[F.panelPasses]).toBe(0);
+    expect(se.x[F.rowStrips]).toBe(0);
+    // On a 2×2 map it is an SGEMM again: N = 4 padded to a 16-column tile, B packed.
+    const small = kernelInfo(conv(1152, 48, 2, 1).n, conv(1152, 48, 2, 1).g);
+    expect(small.x[F.tileMacs]).toBe(48 * 16 * 1152);
+    expect(small.x[F.packElems]).toBe(1152 * 4);
+  });
+
   it('counts the rows a broadcast splits an element-wise loop into', () => {
     const bias = oneOp('Add', { a: [1, 32, 768] }, { b: [768] });
     expect(kernelInfo(bias.n, bias.g).x[F.segments]).toBe(32);
