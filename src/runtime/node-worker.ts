@@ -225,6 +225,9 @@ async function runInference(m: InferMessage): Promise<void> {
   }
 }
 
+/** Loads and runs, in arrival order. */
+let queue: Promise<void> = Promise.resolve();
+
 /** Runs at once, even while an inference waits for a peer: that wait then ends with an error. */
 async function close(): Promise<void> {
   closed = true;
@@ -232,12 +235,14 @@ async function close(): Promise<void> {
   wake = undefined;
   store.clear();
   for (const p of peers.values()) p.close();
+  // A session released (or the thread terminated) under a load or run still in flight aborts the whole
+  // process from ORT's native side ("terminate called after throwing Napi::Error"): let it finish.
+  await queue.catch(() => undefined);
   for (const s of sessions.values()) await s.release().catch(() => undefined);
   sessions.clear();
   post({ type: 'closed' });
 }
 
-let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'close') {
     void close();

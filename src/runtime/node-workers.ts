@@ -16,8 +16,11 @@ import type {
   ToWorker,
 } from './node-protocol.js';
 
-/** How long a worker may take to release its sessions before it is terminated anyway. */
-const CLOSE_TIMEOUT_MS = 5000;
+/**
+ * How long a worker may take to finish its run in flight and release its sessions before it is
+ * terminated anyway (terminating one mid-run can abort the process, node-worker.ts close()).
+ */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /**
  * The compiled worker next to this file, or (running from source) a bootstrap that registers tsx's
