@@ -182,6 +182,20 @@ describe('kernel work counters', () => {
     expect(kernelInfo(scalar.n, scalar.g).x[F.segments]).toBe(1);
   });
 
+  it('runs a pooling kernel one channel plane at a time, whatever its window', () => {
+    const same = oneOp(
+      'AveragePool',
+      { x: [1, 96, 17, 17] },
+      {},
+      { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    );
+    expect(kernelInfo(same.n, same.g).x[F.segments]).toBe(96);
+    const halving = oneOp('MaxPool', { x: [1, 64, 32, 32] }, {}, { kernel_shape: [2, 2], strides: [2, 2] });
+    expect(kernelInfo(halving.n, halving.g).x[F.segments]).toBe(64);
+    const global = oneOp('GlobalAveragePool', { x: [1, 320, 7, 7] });
+    expect(kernelInfo(global.n, global.g).x[F.segments]).toBe(320);
+  });
+
   it('counts the arithmetic of a streaming kernel: a transcendental op or a normalisation costs more per element', () => {
     const relu = oneOp('Relu', { x: [1, 16, 10, 10] });
     const erf = oneOp('Erf', { x: [1, 16, 10, 10] });
