@@ -229,9 +229,12 @@ describe('kernel work counters', () => {
     // A channel split keeps each image's channels contiguous: one run; cutting the last axis, one per row.
     expect(sliceOf([1, 116, 14, 14], { starts: [0], ends: [58], axes: [1] })).toBe(1);
     expect(sliceOf([6, 8], { starts: [0], ends: [4], axes: [1] })).toBe(6);
-    // A concat on channels: one run per input; on the last axis, one per row per input.
+    // A concat on channels at batch 1: one whole block per input, as many inputs as it has (DenseNet
+    // concatenates up to 25), one segment; on the last axis, one run per row per input.
     const c = oneOp('Concat', { a: [1, 8, 5, 5], b: [1, 4, 5, 5] }, {}, { axis: 1 });
-    expect(kernelInfo(c.n, c.g).x[F.segments]).toBe(2);
+    expect(kernelInfo(c.n, c.g).x[F.segments]).toBe(1);
+    const many = oneOp('Concat', { a: [1, 8, 5, 5], b: [1, 4, 5, 5], c: [1, 4, 5, 5] }, {}, { axis: 1 });
+    expect(kernelInfo(many.n, many.g).x[F.segments]).toBe(1);
     const rows = oneOp('Concat', { a: [6, 8], b: [6, 4] }, {}, { axis: 1 });
     expect(kernelInfo(rows.n, rows.g).x[F.segments]).toBe(12);
   });
