@@ -458,6 +458,28 @@ describe('kernel models and weight footprints', () => {
     expect(warm / 200).toBeLessThan(0.6);
   });
 
+  it('fits a cost per doubling of the weights only on kernels of models at least ×4 apart in weights', () => {
+    const keys = ['Softmax', 'cat:normalization'];
+    // 3 µs + 0.5 µs per doubling + 1 ns per element, profiled in models `colds` doublings over the L2.
+    const us = (cold: number, elems: number): number => 3 + 0.5 * cold + 1e-3 * elems;
+    const fit = (colds: number[]): number[] => {
+      const samples = colds.flatMap((cold) =>
+        [1e4, 3e4, 1e5, 3e5].map((e) => ({
+          info: kernel(keys, { coldLaunch: cold, outElems: e, inElems: e }),
+          family: `f${cold}`,
+          us: us(cold, e),
+        })),
+      );
+      const tree = fitKernelModels(samples).models.Softmax!.tree;
+      if (!('coef' in tree)) throw new Error('expected one leaf');
+      return tree.coef;
+    };
+    // Three models within 1.5 doublings: no slope (it would stand for whatever sets their levels).
+    expect(fit([3.4, 4, 4.9])[F.coldLaunch]).toBe(0);
+    // Spread over 6 doublings, the slope is fitted.
+    expect(fit([1, 4, 7])[F.coldLaunch]).toBeCloseTo(0.5, 1);
+  });
+
   it('keeps a streaming key’s own per-element cost beyond its footprints, the class pricing the rest', () => {
     const leaky = ['LeakyRelu', 'cat:activation'];
     const relu = ['Relu', 'cat:activation'];
