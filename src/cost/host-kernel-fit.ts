@@ -91,7 +91,12 @@ export function fitKernelModels(
     const sizes = group.map((s) => s.info.size);
     const footprints = group.map((s) => s.info.x[FEATURE_INDEX.coldLaunch]);
     models[key] = {
-      tree: fitTree(targets, { use: mask, floor }, minSamples),
+      tree: fitTree(
+        targets,
+        { use: mask, floor },
+        minSamples,
+        ancestor === undefined ? undefined : models[ancestor].tree,
+      ),
       sizeRange: [Math.min(...sizes), Math.max(...sizes)],
       footprintRange: [Math.min(...footprints), Math.max(...footprints)],
       samples: group.length,
@@ -140,12 +145,27 @@ interface Bounds {
 }
 
 /** A leaf, or one split on size where it lowers the relative error by SPLIT_GAIN. */
-function fitTree(group: readonly KernelSample[], bounds: Bounds, minLeaf: number): KernelTree {
+function fitTree(
+  group: readonly KernelSample[],
+  bounds: Bounds,
+  minLeaf: number,
+  ancestorTree?: KernelTree,
+): KernelTree {
   const leaf: KernelTree = { coef: fitLeaf(group, bounds) };
   let best: KernelTree = leaf;
   let bestLoss = relLoss(leaf, group);
   if (group.length < 2 * minLeaf) return best;
-  for (const splitSize of screenSplits(group, bounds, minLeaf)) {
+  const candidates = screenSplits(group, bounds, minLeaf);
+  // The ancestor's split is a candidate too, whatever models lie on each side: where a pool thread
+  // starts to help is a property of the kind of loop, which a key seen in one model above that size
+  // cannot place by itself (SPLIT_MIN_FAMILIES). Fitted without MobileViT, the two-thread Sigmoid after
+  // an SGEMM (EfficientNet's above 60K elements, PoseNet's one below) had no split and priced MobileViT's
+  // 0.5–1.2M-element Sigmoids at their one-thread cost, 1.5–1.75× measured.
+  if (ancestorTree && !('coef' in ancestorTree)) {
+    const below = group.filter((s) => s.info.size < ancestorTree.splitSize).length;
+    if (below >= minLeaf && group.length - below >= minLeaf) candidates.push(ancestorTree.splitSize);
+  }
+  for (const splitSize of candidates) {
     const below = group.filter((s) => s.info.size < splitSize);
     const above = group.filter((s) => s.info.size >= splitSize);
     const tree: KernelTree = {

@@ -383,6 +383,26 @@ describe('kernel model fit', () => {
     expect('splitSize' in split && split.splitSize > 4.5e4 && split.splitSize < 1e5).toBe(true);
   });
 
+  it('splits where its ancestor did when its own kernels cannot place the split', () => {
+    // Three models' Relus show the wake-up step at 100K elements; the key's kernels come from one
+    // model across the step and from a second with a single small kernel, so no split of its own
+    // has two models on each side.
+    const relu = ['Relu', 'cat:activation'];
+    const key = ['Sigmoid<gemm', 'Sigmoid', 'cat:activation'];
+    const woken = (e: number): number => (e >= 1e5 ? 15 : 0) + truth(e);
+    const sizes = [1e3, 3e3, 1e4, 2e4, 4e4, 6e4, 8e4, 9e4, 1.2e5, 2e5, 4e5, 8e5, 1.6e6, 3e6, 6e6, 1e7];
+    const samples = [
+      ...['a', 'b', 'c'].flatMap((family) =>
+        sizes.map((e) => ({ info: kernel(relu, { outElems: e }), family, us: woken(e) })),
+      ),
+      ...sizes.map((e) => ({ info: kernel(key, { outElems: e }), family: 'x', us: 2 * woken(e) })),
+      { info: kernel(key, { outElems: 2e3 }), family: 'y', us: 2 * woken(2e3) },
+    ];
+    const models = fitKernelModels(samples).models;
+    const tree = models['Sigmoid<gemm']!.tree;
+    expect('splitSize' in tree && tree.splitSize > 9e4 && tree.splitSize < 1.2e5).toBe(true);
+  });
+
   it('never charges less per MAC than the floor it is given', () => {
     const keys = ['MatMul', 'gemm'];
     // Narrow shapes where output elements and MACs move together: without a floor the fit could
