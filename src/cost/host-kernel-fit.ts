@@ -1,11 +1,12 @@
 // Fitting the host's kernel models (host-kernel-model.ts) from profiled kernels, per thread count:
 // - per key, coefficients cᵢ ≥ 0 minimising Σ |Σ cᵢ·counterᵢ / measured − 1| (least absolute relative
 //   error by iteratively reweighted non-negative least squares, host-nnls.ts), each counter limited to
-//   the ones its kernel class runs (classFeatures), the cost per tile MAC bounded below by the peak;
+//   the ones its kernel class runs (classFeatures), the cost per tile MAC bounded below by the peak,
+//   and a cost per doubling of the weights only where its kernels span MIN_FOOTPRINT_SPAN of them;
 // - a model tree of depth one: ONNX Runtime parallelises a loop only above a cost threshold, and with
 //   pool threads that sleep rather than spin, waking the second one costs ~10–15 µs here, so at two
 //   threads an Add of 98K elements took twice as long as one of 77K. A key splits once on its size
-//   where that lowers its error by SPLIT_GAIN;
+//   (at a gap of its own sizes, or where its ancestor split) where that lowers its error by SPLIT_GAIN;
 // - partial pooling: a key is fitted on its kernels blended with its nearest fitted ancestor's
 //   predictions (pooledTargets), so that a key seen on a dozen kernels leans on its class.
 import { median } from './measurements.js';
