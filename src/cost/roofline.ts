@@ -216,6 +216,32 @@ function numericShape(graph: Graph, name: string | undefined): number[] | undefi
 
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
+/**
+ * Whether ONNX Runtime's CPU Resize takes its 2× nearest path (UpsampleNearest2x: each input pixel
+ * written twice per row, no coordinate arithmetic): nearest mode with asymmetric coordinates and floor
+ * rounding, as torch.onnx exports nn.Upsample(mode='nearest'), doubling H and W of a 4-D tensor. Other
+ * resizes compute each output pixel's source: measured here, 1.1–1.9 ns per output element against
+ * 0.16–0.25 on the 2× path.
+ */
+function nearestTwice(node: Node, graph: Graph): boolean {
+  const attr = (name: string, dflt: string): unknown => node.attrs[name] ?? dflt;
+  if (attr('mode', 'nearest') !== 'nearest') return false;
+  if (attr('coordinate_transformation_mode', 'half_pixel') !== 'asymmetric') return false;
+  if (attr('nearest_mode', 'round_prefer_floor') !== 'floor') return false;
+  const x = numericShape(graph, node.inputs[0]);
+  const y = numericShape(graph, node.outputs[0]);
+  return (
+    x !== undefined &&
+    y !== undefined &&
+    x.length === 4 &&
+    y.length === 4 &&
+    y[0] === x[0] &&
+    y[1] === x[1] &&
+    y[2] === 2 * x[2] &&
+    y[3] === 2 * x[3]
+  );
+}
+
 /** NodeInfo.fineKey, familyKey and groups (see there). */
 function shapeKeys(node: Node, graph: Graph): { fineKey: string; familyKey: string; groups: number } {
   const op = node.op;
@@ -250,6 +276,8 @@ function shapeKeys(node: Node, graph: Graph): { fineKey: string; familyKey: stri
     }
     return plain;
   }
+  if (op === 'Resize' && nearestTwice(node, graph))
+    return { fineKey: 'Resize:nearest2x', familyKey: op, groups: 1 };
   if (ELEMENTWISE_BINARY.has(op)) {
     const out = numericShape(graph, node.outputs[0]);
     if (!out) return plain;

@@ -439,10 +439,14 @@ export class GraphBuilder {
     return this.op1('SpaceToDepth', [x], { blocksize: block }, x.channels * block * block);
   }
 
-  /** Nearest-neighbour upsampling of an NCHW tensor by integer factors (Resize with scales). */
+  /**
+   * Nearest-neighbour upsampling of an NCHW tensor by integer factors (Resize with scales), with the
+   * attributes torch.onnx gives nn.Upsample(mode='nearest'): asymmetric coordinates, floor rounding.
+   */
   upsampleNearest(x: Sym, factor: number): Sym {
     const scales = this.constant([1, 1, factor, factor], [4], 'float32');
-    return this.op1('Resize', [x.name, '', scales.name], { mode: 'nearest' }, x.channels);
+    const attrs = { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+    return this.op1('Resize', [x.name, '', scales.name], attrs, x.channels);
   }
 }
 

@@ -26,6 +26,7 @@ import { createCostModel } from '../../src/cost/model.js';
 import type { ProcessorCostParams } from '../../src/cost/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
 import { conv, oneOp } from './model-helpers.js';
+import { nodeInfo } from '../../src/cost/roofline.js';
 import { GraphBuilder } from '../../src/zoo/builder.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
 import { CALIBRATION_HOST } from '../test-host.js';
@@ -217,6 +218,24 @@ describe('kernel work counters', () => {
     // No perm: the axes reversed, nothing left in place.
     const reversed = oneOp('Transpose', { x: [4, 6] });
     expect(kernelInfo(reversed.n, reversed.g).x[F.segments]).toBe(24);
+  });
+
+  it('keys a 2× nearest upsample apart when ONNX Runtime takes its 2× path', () => {
+    const keyOf = (factor: number, attrs?: Record<string, string>): string => {
+      const b = new GraphBuilder('up');
+      const x = b.input('x', [1, 8, 6, 6]);
+      b.output(b.upsampleNearest(x, factor));
+      const g = inferShapes(b.build(), {}).graph;
+      const n = g.nodes[g.nodes.length - 1]!;
+      if (attrs) Object.assign(n.attrs, attrs);
+      return nodeInfo(n, g).fineKey;
+    };
+    // As torch.onnx exports nn.Upsample(mode='nearest'): asymmetric coordinates, floor rounding.
+    expect(keyOf(2)).toBe('Resize:nearest2x');
+    // ×4, or ONNX's default coordinates (half_pixel): ORT's generic nearest loop.
+    expect(keyOf(4)).toBe('Resize');
+    expect(keyOf(2, { coordinate_transformation_mode: 'half_pixel' })).toBe('Resize');
+    expect(keyOf(2, { nearest_mode: 'round_prefer_floor' })).toBe('Resize');
   });
 
   it('counts the contiguous runs a slice or a concat copies', () => {
