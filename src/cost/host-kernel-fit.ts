@@ -2,7 +2,8 @@
 // - per key, coefficients cᵢ ≥ 0 minimising Σ |Σ cᵢ·counterᵢ / measured − 1| (least absolute relative
 //   error by iteratively reweighted non-negative least squares, host-nnls.ts), each counter limited to
 //   the ones its kernel class runs (classFeatures), the cost per tile MAC bounded below by the peak,
-//   and a cost per doubling of the weights only where its kernels span MIN_FOOTPRINT_SPAN of them;
+//   and a cost per doubling of the weights or per SGEMM call only where its kernels span
+//   MIN_SPAN_DOUBLINGS of them;
 // - a model tree of depth one: ONNX Runtime parallelises a loop only above a cost threshold, and with
 //   pool threads that sleep rather than spin, waking the second one costs ~10–15 µs here, so at two
 //   threads an Add of 98K elements took twice as long as one of 77K. A key splits once on its size
@@ -307,24 +308,37 @@ function solveScaled(eq: NormalEquations, bounds: Bounds, scale: readonly number
 }
 
 /**
- * Doublings of the models' weights (coldLaunch) a leaf's kernels must span for it to fit a cost per
- * doubling: on a narrower span that slope stands in for whatever else sets the level of the few models
- * it has. Fitted on MobileViT's, Whisper's and PP-OCR's large softmaxes only (3.4–4.9 doublings), the
- * one-thread Softmax leaf charged 4 µs per doubling and priced ViT's (8.4) at 1.6× measured held out;
- * without the slope, at 1.0×. The footprint effect of such a key then comes from its kernels' level
- * (partial pooling with its class, fitted on every model) and, beyond its footprints, from its class.
+ * Doublings a leaf's kernels must span in a counter that is nearly a constant per kernel (the model's
+ * weight footprint, coldLaunch; the SGEMM calls of a batched kernel) for the leaf to fit a cost per
+ * unit of it: on a narrower span that slope stands in for the launch or for whatever else sets the
+ * level of the few models it has, and is then extrapolated.
+ * - Fitted on MobileViT's, Whisper's and PP-OCR's large softmaxes only (3.4–4.9 doublings), the
+ *   one-thread Softmax leaf charged 4 µs per doubling and priced ViT's (8.4) at 1.6× measured held
+ *   out; without the slope, at 1.0×.
+ * - Fitted on attention MatMuls of 6, 8 and 12 heads, the one-thread batched-MatMul leaf charged
+ *   0.64 µs per head and no launch, and priced MobileViT's 16 (4 sequences × 4 heads) at 1.3×.
+ * Such a key's level then comes from its kernels (partial pooling with its class, fitted on every
+ * model) and, beyond its footprints, from its class.
  */
-const MIN_FOOTPRINT_SPAN = 2;
-const FOOTPRINT_FEATURES = new Set([FEATURE_INDEX.coldLaunch, FEATURE_INDEX.coldCalls]);
+const MIN_SPAN_DOUBLINGS = 2;
+const FOOTPRINT_FEATURES = [FEATURE_INDEX.coldLaunch, FEATURE_INDEX.coldCalls];
 
-function footprintSpan(group: readonly KernelSample[]): number {
-  let lo = Infinity;
-  let hi = -Infinity;
+/** Counters `group` spans too narrowly to fit a cost per unit of (see MIN_SPAN_DOUBLINGS). */
+function narrowCounters(group: readonly KernelSample[]): Set<number> {
+  let coldLo = Infinity;
+  let coldHi = -Infinity;
+  let callsLo = Infinity;
+  let callsHi = 0;
   for (const s of group) {
-    lo = Math.min(lo, s.info.x[FEATURE_INDEX.coldLaunch]);
-    hi = Math.max(hi, s.info.x[FEATURE_INDEX.coldLaunch]);
+    coldLo = Math.min(coldLo, s.info.x[FEATURE_INDEX.coldLaunch]);
+    coldHi = Math.max(coldHi, s.info.x[FEATURE_INDEX.coldLaunch]);
+    callsLo = Math.min(callsLo, s.info.x[FEATURE_INDEX.calls]);
+    callsHi = Math.max(callsHi, s.info.x[FEATURE_INDEX.calls]);
   }
-  return hi - lo;
+  const narrow = new Set<number>();
+  if (coldHi - coldLo < MIN_SPAN_DOUBLINGS) for (const i of FOOTPRINT_FEATURES) narrow.add(i);
+  if (callsLo > 0 && Math.log2(callsHi / callsLo) < MIN_SPAN_DOUBLINGS) narrow.add(FEATURE_INDEX.calls);
+  return narrow;
 }
 
 /**
@@ -332,8 +346,8 @@ function footprintSpan(group: readonly KernelSample[]): number {
  * columns scaled to unit maximum, each round a non-negative least squares).
  */
 export function fitLeaf(group: readonly KernelSample[], bounds: Bounds, rounds = IRLS_ROUNDS): number[] {
-  if (footprintSpan(group) < MIN_FOOTPRINT_SPAN)
-    bounds = { ...bounds, use: bounds.use.map((u, i) => u && !FOOTPRINT_FEATURES.has(i)) };
+  const narrow = narrowCounters(group);
+  if (narrow.size > 0) bounds = { ...bounds, use: bounds.use.map((u, i) => u && !narrow.has(i)) };
   const scale = columnScales(group, bounds.use.length);
   let weights = group.map((s) => 1 / (s.us * s.us));
   let coef = bounds.floor.map(() => 0);

@@ -519,6 +519,28 @@ describe('kernel models and weight footprints', () => {
     expect(fit([1, 4, 7])[F.coldLaunch]).toBeCloseTo(0.5, 1);
   });
 
+  it('fits a cost per SGEMM call only on kernels whose call counts span ×4', () => {
+    const keys = ['MatMul:batched', 'grouped'];
+    // 5 µs per launch, 0.05 µs per call and 20 ps per tile MAC, on kernels of `heads` calls each.
+    const us = (calls: number, macs: number): number => 5 + 0.05 * calls + 2e-5 * macs;
+    const fit = (heads: number[]): number[] => {
+      const samples = heads.flatMap((calls) =>
+        [1e5, 3e5, 1e6, 3e6].map((macs) => ({
+          info: kernel(keys, { calls, tileMacs: calls * macs }),
+          family: `h${calls}`,
+          us: us(calls, calls * macs),
+        })),
+      );
+      const tree = fitKernelModels(samples).models['MatMul:batched']!.tree;
+      if (!('coef' in tree)) throw new Error('expected one leaf');
+      return tree.coef;
+    };
+    // 6 to 12 calls: no cost per call (it would stand in for the launch), so 16 calls are not charged more.
+    expect(fit([6, 8, 12])[F.calls]).toBe(0);
+    // 4 to 64 calls: the cost per call is fitted.
+    expect(fit([4, 16, 64])[F.calls]).toBeCloseTo(0.05, 2);
+  });
+
   it('keeps a streaming key’s own per-element cost beyond its footprints, the class pricing the rest', () => {
     const leaky = ['LeakyRelu', 'cat:activation'];
     const relu = ['Relu', 'cat:activation'];
