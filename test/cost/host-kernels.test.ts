@@ -471,6 +471,13 @@ describe('kernel model fit', () => {
   });
 });
 
+/** The coefficients of `key`'s model fitted on `samples`, which must be one leaf. */
+function oneLeaf(samples: KernelSample[], key: string): number[] {
+  const tree = fitKernelModels(samples).models[key]!.tree;
+  if (!('coef' in tree)) throw new Error('expected one leaf');
+  return tree.coef;
+}
+
 describe('kernel models and weight footprints', () => {
   it('backs off from a key fitted only on cold-weight models for a kernel of a warm one', () => {
     const keys = ['Conv:dw5', 'grouped'];
@@ -509,9 +516,7 @@ describe('kernel models and weight footprints', () => {
           us: us(cold, e),
         })),
       );
-      const tree = fitKernelModels(samples).models.Softmax!.tree;
-      if (!('coef' in tree)) throw new Error('expected one leaf');
-      return tree.coef;
+      return oneLeaf(samples, 'Softmax');
     };
     // Three models within 1.5 doublings: no slope (it would stand for whatever sets their levels).
     expect(fit([3.4, 4, 4.9])[F.coldLaunch]).toBe(0);
@@ -531,9 +536,7 @@ describe('kernel models and weight footprints', () => {
           us: us(calls, calls * macs),
         })),
       );
-      const tree = fitKernelModels(samples).models['MatMul:batched']!.tree;
-      if (!('coef' in tree)) throw new Error('expected one leaf');
-      return tree.coef;
+      return oneLeaf(samples, 'MatMul:batched');
     };
     // 6 to 12 calls: no cost per call (it would stand in for the launch), so 16 calls are not charged more.
     expect(fit([6, 8, 12])[F.calls]).toBe(0);
