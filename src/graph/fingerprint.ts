@@ -1,8 +1,9 @@
 // A fingerprint of a graph's structure and input shapes: measurements taken on one model must never
 // be applied to another (or to the same model at other input sizes). Structure is every node's op,
 // tensor names and attributes, the shapes and types of the constants it reads (and the values of small
-// ones: a Reshape's target, a Resize's scales), and its nested graphs; weight values are not part of
-// it (the same network with other weights runs the same kernels). Attributes count: a Resize whose
+// ones: a Reshape's target, a Resize's scales), and its nested graphs. The values of larger
+// initializers are not part of it (the same network with other weights runs the same kernels); a
+// tensor attribute (a Constant node's value) is, whatever its size. Attributes count: a Resize whose
 // coordinate mode changed runs another ONNX Runtime loop, at 5–8× the time per element, under the
 // same node and tensor names.
 import { createHash, type Hash } from 'node:crypto';
