@@ -180,7 +180,9 @@ export interface SuiteProgress {
  * where one long session is not. Measured on an AMD EPYC KVM guest, eight families profiled three
  * times over (nine sessions each): a node's p20 from one session agreed within ±10% with another
  * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of
- * three, 67%; of four, 78%. Five sessions of 3 s measure about as long as three of 6 s did.
+ * three, 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of
+ * measuring (loading and warming up the rest), so a full calibration from nothing takes about 50 min
+ * (three sessions of ≤ 6 s: 35 min).
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
