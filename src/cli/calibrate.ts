@@ -13,6 +13,7 @@ import { HeteroError } from '../errors.js';
 import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
 import { measureHost } from '../runtime/profile-host.js';
+import { measureSteadiness, steadinessLine, type Steadiness } from '../runtime/steadiness.js';
 import {
   defaultSuite,
   profileSuite,
@@ -31,6 +32,21 @@ interface CalibrateFlags {
   out: string;
   cache: string | false;
   graphs: string;
+  steadiness: string;
+}
+
+/** `--steadiness`, shared by calibrate and validate. */
+export const STEADINESS_OPTION = [
+  '--steadiness <seconds>',
+  'first measure for this long how steady the machine runs short streaming and compute kernels (0: skip)',
+  '10',
+] as const;
+
+/** Seconds of the steadiness probe (0 = none): a whole number of seconds, at most an hour. */
+export function parseSteadinessSeconds(value: string): number {
+  const seconds = parseCount(value, '--steadiness', 0);
+  if (seconds > 3600) throw new HeteroError('--steadiness', `"${value}" is more than an hour (3600 s)`);
+  return seconds;
 }
 
 /** `--graphs`, shared by calibrate and validate. */
@@ -60,15 +76,24 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
     .option('--cache <dir>', 'profile cache directory', DEFAULT_PROFILE_DIR)
     .option('--no-cache', 'measure every profile afresh')
     .option(...GRAPHS_OPTION)
+    .option(...STEADINESS_OPTION)
     .action(async (models: string[], flags: CalibrateFlags) => {
       const graphs = parseGraphs(flags.graphs);
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs, '--runs', 1);
+      const steadinessSeconds = parseSteadinessSeconds(flags.steadiness);
       // Both sizes of every family, as validate fits its folds, so that the host file is the model
       // validate scores (twice the profiling of a fresh machine). Fitted on the first size only, the
       // study's ppocr-det at its 640×640 example input was predicted 3% faster still.
       const suite = models.length > 0 ? suiteFromSpecs(models) : defaultSuite(2);
-      const { calibration, measurements } = await runCalibration(suite, threads, runs, flags.cache, graphs);
+      const { calibration, measurements, steadiness } = await runCalibration(
+        suite,
+        threads,
+        runs,
+        flags.cache,
+        graphs,
+        steadinessSeconds,
+      );
       const file = saveHostFile(
         {
           format: 'hetero-host/1',
@@ -79,7 +104,12 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
         },
         flags.out,
       );
-      print(renderCalibration(calibration, measurements, file));
+      print(
+        [
+          renderCalibration(calibration, measurements, file),
+          ...(steadiness ? [steadinessLine(steadiness)] : []),
+        ].join('\n'),
+      );
     });
 }
 
@@ -89,16 +119,21 @@ export function parseThreadList(text: string): number[] {
   return [...new Set(list)].sort((a, b) => a - b);
 }
 
-/** Host micro-benchmarks, then every model × thread count, under one progress bar on stderr. */
+/**
+ * The steadiness probe (when `seconds` > 0), host micro-benchmarks, then every model × thread count,
+ * under one progress bar on stderr.
+ */
 export async function runCalibration(
   suite: readonly SuiteModel[],
   threads: readonly number[],
   runs: number,
   cacheDir: string | false,
   graphs: SuiteGraphs = 'deployed',
-): Promise<{ calibration: HostCalibration; measurements: HostMeasurements }> {
+  steadinessSeconds = 0,
+): Promise<{ calibration: HostCalibration; measurements: HostMeasurements; steadiness?: Steadiness }> {
   const progress = startProgress(suite.length * threads.length * SUITE_PROFILE_OPTIONS.sessions + 1);
   try {
+    const steadiness = await probeSteadiness(progress, steadinessSeconds);
     progress.update(0, 'host peak and bandwidth');
     const measurements = await measureHost(threads);
     progress.update(1, 'profiling');
@@ -107,7 +142,11 @@ export async function runCalibration(
     );
     if (new Set(data.map((d) => d.profile.threads)).size === 0)
       throw new HeteroError('calibrate', 'no profiles');
-    return { calibration: calibrateHost(measurements, data), measurements };
+    return {
+      calibration: calibrateHost(measurements, data),
+      measurements,
+      ...(steadiness ? { steadiness } : {}),
+    };
   } finally {
     progress.stop();
   }
@@ -116,6 +155,13 @@ export async function runCalibration(
 interface Progress {
   update(done: number, label: string): void;
   stop(): void;
+}
+
+/** The steadiness probe as the progress bar's first label; undefined when skipped (0 s). */
+export async function probeSteadiness(progress: Progress, seconds: number): Promise<Steadiness | undefined> {
+  if (seconds <= 0) return undefined;
+  progress.update(0, `machine steadiness (${seconds} s)`);
+  return measureSteadiness({ seconds });
 }
 
 /** A cli-progress bar on stderr when it is a terminal; otherwise one line at the end. */

@@ -9,6 +9,7 @@ import { phoneFidelity } from '../cost/calibrate-published.js';
 import { getDevice } from '../hardware/catalog.js';
 import { DEFAULT_HOST_FILE, loadHost, type HostMeasurements } from '../hardware/host.js';
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
+import { steadinessLine, type Steadiness } from '../runtime/steadiness.js';
 import { measureHost } from '../runtime/profile-host.js';
 import {
   defaultSuite,
@@ -19,9 +20,12 @@ import {
 import {
   GRAPHS_OPTION,
   parseGraphs,
+  parseSteadinessSeconds,
   parseThreadList,
+  probeSteadiness,
   sessionAgreementLine,
   startProgress,
+  STEADINESS_OPTION,
 } from './calibrate.js';
 import { formatPercent, table } from './format.js';
 import { parseCount } from './options.js';
@@ -36,7 +40,11 @@ interface ValidateFlags {
   cache: string | false;
   holdOut: string;
   graphs: string;
+  steadiness: string;
 }
+
+/** The report, with how steady the machine ran just before (absent with --steadiness 0). */
+export type HostValidation = ValidationReport & { steadiness?: Steadiness };
 
 /** --quick: four fast families, fewer runs. */
 const QUICK_FAMILIES = new Set(['ppocr-cls', 'ppocr-rec', 'silero-vad', 'mobilenetv2']);
@@ -63,6 +71,7 @@ export function registerValidate(program: Command, print: (text: string) => void
       'family',
     )
     .option(...GRAPHS_OPTION)
+    .option(...STEADINESS_OPTION)
     .action(async (flags: ValidateFlags) => {
       if (flags.device !== 'host') {
         print(validatePhone(flags.device, flags.json === true));
@@ -72,17 +81,23 @@ export function registerValidate(program: Command, print: (text: string) => void
       const graphs = parseGraphs(flags.graphs);
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
+      const steadinessSeconds = parseSteadinessSeconds(flags.steadiness);
       const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
       const progress = startProgress(suite.length * threads.length * SUITE_PROFILE_OPTIONS.sessions + 1);
-      let report: ValidationReport;
+      let report: HostValidation;
       try {
+        const steadiness = await probeSteadiness(progress, steadinessSeconds);
         progress.update(0, 'host peak and bandwidth');
         const measurements = await hostMeasurements(flags.host, threads);
         progress.update(1, 'profiling');
         const data = await profileSuite(suite, threads, { runs, cacheDir: flags.cache, graphs }, (p) =>
           progress.update(p.done + 1, p.label),
         );
-        report = { ...validateHost(measurements, data, { holdOut }), graphs };
+        report = {
+          ...validateHost(measurements, data, { holdOut }),
+          graphs,
+          ...(steadiness ? { steadiness } : {}),
+        };
       } finally {
         progress.stop();
       }
@@ -115,7 +130,7 @@ const row = (name: string, s: FidelitySummary): string[] => [
   formatPercent(s.mape),
 ];
 
-export function renderValidation(r: ValidationReport): string {
+export function renderValidation(r: HostValidation): string {
   const lines = [
     r.holdOut === 'input'
       ? `leave-one-model-out, each model at one input size held out (its other sizes stay in the fit), over ${r.families.length} model families (${r.families.join(', ')})`
@@ -144,6 +159,7 @@ export function renderValidation(r: ValidationReport): string {
         ]
       : []),
     ...(r.sessions ? [sessionAgreementLine(r.sessions)] : []),
+    ...(r.steadiness ? [steadinessLine(r.steadiness)] : []),
     '',
     table([
       ['  model', 'inputs', 'threads', 'measured ms', 'predicted ms', 'error', 'FLOPs-only ms'],

@@ -14,4 +14,14 @@ describe('hetero calibrate / validate options', () => {
   it('refuses an unknown --hold-out', () => {
     expectCleanError(['validate', '--device', 'host', '--hold-out', 'op'], /--hold-out.*"op".*family, input/);
   });
+
+  it('refuses a --steadiness that is not a whole number of seconds up to an hour, writing nothing', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hetero-steady-')), 'host.json');
+    expectCleanError(['calibrate', '--steadiness', '-1', '--out', out], /--steadiness.*"-1"/, [out]);
+    expectCleanError(['validate', '--device', 'host', '--steadiness', '2.5'], /--steadiness.*"2\.5"/);
+    expectCleanError(
+      ['validate', '--device', 'host', '--steadiness', '86400'],
+      /--steadiness.*more than an hour/,
+    );
+  });
 });
