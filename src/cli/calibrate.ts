@@ -194,7 +194,7 @@ export function sessionAgreementLine(s: SessionAgreement): string {
     s.within10pct < 0.9
       ? '; the machine was disturbed while measuring: measure again on a quiet one (--no-cache)'
       : '';
-  return `each profile measured in separate sessions, the fastest kept: ${formatPercent(s.within10pct)} of ${s.profiles} agree within 10% end to end (worst ${s.worstRatio.toFixed(2)}×)${disturbed}`;
+  return `each profile measured in separate sessions, the quietest kept: ${formatPercent(s.within10pct)} of ${s.profiles} agree within 10% end to end (worst ${s.worstRatio.toFixed(2)}×)${disturbed}`;
 }
 
 function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string): string {

@@ -49,7 +49,7 @@ export interface ProfiledModel {
   profile: ModelProfile;
   /**
    * End-to-end estimates (ms) of every measurement session of this profile when it was taken in
-   * several (runtime/profile-suite.ts keeps the fastest as `profile`); absent for one session.
+   * several (runtime/profile-suite.ts keeps the quietest as `profile`, sessionScore); absent for one session.
    */
   sessionsMs?: number[];
 }
@@ -69,7 +69,7 @@ export interface HostCalibration {
 
 /**
  * How well the measurement sessions of each profile agree end to end, when profiles were taken in
- * several: the share whose slowest session is within 10% of the fastest (the one kept), and the
+ * several: the share whose slowest session is within 10% of the fastest (plain runs), and the
  * largest slowest/fastest ratio. On a shared VM a neighbour can slow a whole session by 20–90%.
  */
 export interface SessionAgreement {

@@ -124,11 +124,12 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     );
   });
 
-  it('keeps, of a suite profile measured in two sessions, the session whose plain runs were faster', async () => {
+  it('keeps, of a suite profile measured in two sessions, the session whose plain and profiled runs were together faster', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hetero-sessions-'));
-    const slower = (p: ModelProfile, f: number): ModelProfile => ({
+    const slower = (p: ModelProfile, plain: number, profiled = plain): ModelProfile => ({
       ...p,
-      endToEnd: { ...p.endToEnd, estimateMs: p.endToEnd.estimateMs * f },
+      endToEnd: { ...p.endToEnd, estimateMs: p.endToEnd.estimateMs * plain },
+      profiledEndToEnd: { ...p.profiledEndToEnd, estimateMs: p.profiledEndToEnd.estimateMs * profiled },
     });
     // Session 0 ran while something slowed it down; session 1 did not.
     // The suite measures the deployed graph (its cache key is that graph's fingerprint).
@@ -138,14 +139,22 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     const [kept] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
     expect(kept.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
     expect(kept.graph.nodes.length).toBe(deployed.graph.nodes.length);
-    // Both sessions' end-to-end estimates stay on record, so validation can say they disagreed.
+    // Both sessions' plain end-to-end estimates stay on record, so validation can say they disagreed.
     expect(kept.sessionsMs).toEqual([dep.endToEnd.estimateMs * 1.3, dep.endToEnd.estimateMs]);
     // With the sessions the other way round, the other file wins.
     writeCachedProfile(dir, dep, 0);
     writeCachedProfile(dir, slower(dep, 1.3), 1);
     const [again] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
     expect(again.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
+    // The per-op times come from the profiled runs: a session whose plain runs were 10% faster but
+    // whose profiled runs were 50% slower is not the quiet one.
+    writeCachedProfile(dir, slower(dep, 1.1, 1), 0);
+    writeCachedProfile(dir, slower(dep, 1, 1.5), 1);
+    const [quiet] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
+    expect(quiet.profile.endToEnd.estimateMs).toBeCloseTo(dep.endToEnd.estimateMs * 1.1, 12);
+    expect(quiet.profile.profiledEndToEnd.estimateMs).toBe(dep.profiledEndToEnd.estimateMs);
     // One session reads session 0 only.
+    writeCachedProfile(dir, dep, 0);
     const [single] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 1 });
     expect(single.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
     expect(single.sessionsMs).toBeUndefined();
