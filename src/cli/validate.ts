@@ -3,7 +3,13 @@
 import type { Command } from 'commander';
 import type { FidelitySummary } from '../cost/fidelity.js';
 import { ESTIMATE_QUANTILE } from '../cost/measurements.js';
-import { HOLD_OUTS, validateHost, type HoldOut, type ValidationReport } from '../cost/validate-host.js';
+import {
+  HOLD_OUTS,
+  validateHost,
+  type HoldOut,
+  type KernelGroup,
+  type ValidationReport,
+} from '../cost/validate-host.js';
 import { HeteroError } from '../errors.js';
 import { phoneFidelity } from '../cost/calibrate-published.js';
 import { getDevice } from '../hardware/catalog.js';
@@ -122,6 +128,13 @@ async function hostMeasurements(file: string, threads: readonly number[]): Promi
   return measureHost(threads);
 }
 
+const KERNEL_GROUP_NAMES: Record<KernelGroup, string> = {
+  gemm: 'SGEMM (MatMul, Gemm, 1×1 conv)',
+  im2col: 'im2col + SGEMM conv',
+  grouped: 'depthwise/grouped conv, batched MatMul',
+  streaming: 'streaming and other ops',
+};
+
 const row = (name: string, s: FidelitySummary): string[] => [
   `  ${name}`,
   `${s.cases}`,
@@ -153,6 +166,15 @@ export function renderValidation(r: HostValidation): string {
     ]),
     '',
     `scored ops hold ${formatPercent(r.perOpTimeShare)} of measured kernel time; targets: end-to-end ≥ 90%, per op ≥ 70% within ±10%`,
+    '',
+    table([
+      [`  per op (≥ ${r.minOpUs} µs) by kernel`, 'threads', 'cases', 'within ±10%', 'of time', 'MAPE'],
+      ...r.perOpByKernel.map((g) => {
+        const [name, ...rest] = row(KERNEL_GROUP_NAMES[g.kernels], g);
+        return [name!, `${g.threads}`, ...rest];
+      }),
+    ]),
+    '',
     ...(r.load
       ? [
           `measured while other processes kept ${r.load.meanBackgroundCores.toFixed(2)} cores busy on average (at most ${r.load.maxBackgroundCores.toFixed(2)}); latencies are p${Math.round(ESTIMATE_QUANTILE * 100)} of interleaved runs`,

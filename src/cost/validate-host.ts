@@ -7,7 +7,7 @@
 // default) and compares with what was measured. Nothing held out reaches its fold's fit: kernel
 // models, curves and run overhead are all fitted without it. A FLOPs-only baseline (latency = FLOPs /
 // one fitted GFLOPS per thread count, also held out the same way) is scored beside it.
-import type { Graph } from '../graph/types.js';
+import type { Graph, Node } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import {
   calibrateHost,
@@ -21,6 +21,7 @@ import {
 } from './calibrate-host.js';
 import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
 import { estimateOf, median } from './measurements.js';
+import { kernelClass } from './host-kernel-features.js';
 import { createCostModel } from './model.js';
 import { nodeInfo } from './roofline.js';
 import type { CostModel } from './types.js';
@@ -54,6 +55,26 @@ export interface ModelCase {
   effectiveThreads?: number;
 }
 
+/**
+ * How the per-op breakdown groups kernels: the host kernel classes (host-kernel-features.ts), with
+ * every op that makes one pass over memory (element-wise, normalisation, pooling, data movement,
+ * views, control flow) as 'streaming'. The groups fail for different reasons: dense kernels by the
+ * model's shape effects, streaming ones (short, memory bound) also by how steady the machine runs.
+ */
+export type KernelGroup = 'gemm' | 'im2col' | 'grouped' | 'streaming';
+export const KERNEL_GROUPS: readonly KernelGroup[] = ['gemm', 'im2col', 'grouped', 'streaming'];
+
+export function kernelGroup(node: Node, graph: Graph): KernelGroup {
+  const cls = kernelClass(nodeInfo(node, graph));
+  return cls === 'gemm' || cls === 'im2col' || cls === 'grouped' ? cls : 'streaming';
+}
+
+/** Scored per-op cases of one kernel group at one thread count. */
+export interface KernelGroupFidelity extends FidelitySummary {
+  kernels: KernelGroup;
+  threads: number;
+}
+
 export interface FidelityPair {
   endToEnd: FidelitySummary;
   perOp: FidelitySummary;
@@ -64,6 +85,8 @@ export interface ValidationReport extends FidelityPair {
   perOpAll: FidelitySummary;
   /** Share of measured kernel time in the scored per-op cases. */
   perOpTimeShare: number;
+  /** The scored per-op cases by kernel group and thread count (as asked for, like `models`). */
+  perOpByKernel: KernelGroupFidelity[];
   minOpUs: number;
   baseline: FidelityPair;
   models: ModelCase[];
@@ -103,6 +126,7 @@ export function validateHost(
   const baseE2e: FidelityCase[] = [];
   const baseOp: FidelityCase[] = [];
   const models: ModelCase[] = [];
+  const byKernel = new Map<string, { kernels: KernelGroup; threads: number; cases: FidelityCase[] }>();
   const folds: ValidationReport['folds'] = [];
   let scoredMs = 0;
   let totalMs = 0;
@@ -150,6 +174,11 @@ export function validateHost(
         if (measuredMs * 1000 < minOpUs) continue;
         scoredMs += measuredMs;
         perOp.push(c);
+        const kernels = kernelGroup(node, d.graph);
+        const key = `${kernels} ${d.profile.threads}`;
+        const group = byKernel.get(key) ?? { kernels, threads: d.profile.threads, cases: [] };
+        group.cases.push(c);
+        byKernel.set(key, group);
         baseOp.push({ ...c, predictedMs: nodeInfo(node, d.graph).flops / (opGflops * 1e6) });
       }
     }
@@ -160,6 +189,12 @@ export function validateHost(
     perOp: summarizeFidelity(perOp),
     perOpAll: summarizeFidelity(perOpAll),
     perOpTimeShare: totalMs > 0 ? scoredMs / totalMs : 0,
+    perOpByKernel: [...byKernel.values()]
+      .sort(
+        (a, b) =>
+          KERNEL_GROUPS.indexOf(a.kernels) - KERNEL_GROUPS.indexOf(b.kernels) || a.threads - b.threads,
+      )
+      .map((g) => ({ kernels: g.kernels, threads: g.threads, ...summarizeFidelity(g.cases) })),
     minOpUs,
     baseline: { endToEnd: summarizeFidelity(baseE2e), perOp: summarizeFidelity(baseOp) },
     models,

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderValidation } from '../../src/cli/validate.js';
 import {
   calibrateHost,
   effectiveThreads,
@@ -175,6 +176,15 @@ describe('host calibration on two small models', () => {
     expect(r.baseline.endToEnd.cases).toBe(4);
     expect(r.perOpAll.cases).toBeGreaterThan(r.perOp.cases);
     for (const m of r.models) expect(m.predictedMs).toBeGreaterThan(0);
+    // The per-kernel breakdown partitions the scored per-op cases: each group once per thread count.
+    expect(r.perOpByKernel.reduce((n, g) => n + g.cases, 0)).toBe(r.perOp.cases);
+    const groups = r.perOpByKernel.map((g) => `${g.kernels} t${g.threads}`);
+    expect(new Set(groups).size).toBe(groups.length);
+    // MobileNetV2 and the PP-OCR classifier run 1×1 convs (SGEMM), depthwise convs and streaming ops.
+    expect(groups).toEqual(expect.arrayContaining(['gemm t1', 'grouped t1', 'streaming t1']));
+    const within = r.perOpByKernel.reduce((n, g) => n + g.within10pct * g.cases, 0);
+    expect(within / r.perOp.cases).toBeCloseTo(r.perOp.within10pct, 10);
+    expect(renderValidation(r)).toMatch(/SGEMM \(MatMul, Gemm, 1×1 conv\)\s+1\s+\d+\s+[\d.]+%/);
   });
 
   it('holding out one input size keeps the model’s other sizes in the fit', async () => {
