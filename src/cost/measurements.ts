@@ -77,9 +77,9 @@ export interface ModelProfile {
 /**
  * The measurement method profiles record (ModelProfile.method): plain and profiled runs interleaved
  * in one stretch of time, the ESTIMATE_QUANTILE of per-run times, a stopping rule on its confidence,
- * ORT's pool threads not spin-waiting (runtime/profile.ts).
+ * ORT's pool threads not spin-waiting, denormals flushed to zero (runtime/profile.ts).
  */
-export const MEASUREMENT_METHOD = `interleaved-p${Math.round(ESTIMATE_QUANTILE * 100)}-nospin/1`;
+export const MEASUREMENT_METHOD = `interleaved-p${Math.round(ESTIMATE_QUANTILE * 100)}-nospin-ftz/1`;
 
 /** Estimate (ESTIMATE_QUANTILE), median, p10 and p90 of samples (linear interpolation between order statistics). */
 export function latencyStats(samplesMs: readonly number[]): LatencyStats {
