@@ -170,21 +170,6 @@ export interface SuiteProgress {
 }
 
 /**
- * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both
- * plain and profiled wall times is known within ±2% (95%), up to 80 rounds or 3 s of measuring per
- * profile. Each profile is taken in `sessions` passes over the whole suite, minutes apart, and the
- * quietest session is kept (sessionScore: its plain and profiled runs together fastest). On a shared VM the whole machine slows by 10–75% for
- * seconds to minutes at a time (a neighbour on the host; no process in the guest): one-thread and
- * two-thread runs of one model, profiled minutes apart, differed that much in every node. Slow spells
- * come and go while the fast state recurs, so the fastest of several short sessions is reproducible
- * where one long session is not. Measured on an AMD EPYC KVM guest, eight families profiled three
- * times over (nine sessions each): a node's p20 from one session agreed within ±10% with another
- * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of
- * three, 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of
- * measuring (loading and warming up the rest), so a full calibration from nothing takes about 50 min
- * (three sessions of ≤ 6 s: 35 min).
- */
-/**
  * Which session of a profile is kept: the least geometric mean of its plain and profiled p20s. The
  * two kinds of run are interleaved, so a quiet session is quiet for both, and the per-op times come
  * from the profiled runs while end to end comes from the plain ones. Measured on the AMD EPYC KVM
@@ -196,6 +181,22 @@ export function sessionScore(profile: Pick<ModelProfile, 'endToEnd' | 'profiledE
   return Math.sqrt(estimateOf(profile.endToEnd) * estimateOf(profile.profiledEndToEnd));
 }
 
+/**
+ * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both
+ * plain and profiled wall times is known within ±2% (95%), up to 80 rounds or 3 s of measuring per
+ * profile. Each profile is taken in `sessions` passes over the whole suite, minutes apart, and the
+ * quietest session is kept (sessionScore: its plain and profiled runs together fastest). On a shared
+ * VM the whole machine slows by 10–75% for seconds to minutes at a time (a neighbour on the host; no
+ * process in the guest): one-thread and two-thread runs of one model, profiled minutes apart, differed
+ * that much in every node. Slow spells
+ * come and go while the fast state recurs, so the fastest of several short sessions is reproducible
+ * where one long session is not. Measured on an AMD EPYC KVM guest, eight families profiled three
+ * times over (nine sessions each): a node's p20 from one session agreed within ±10% with another
+ * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of
+ * three, 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of
+ * measuring (loading and warming up the rest), so a full calibration from nothing takes about 50 min
+ * (three sessions of ≤ 6 s: 35 min).
+ */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
   maxRuns: 80,
