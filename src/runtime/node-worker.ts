@@ -15,6 +15,7 @@ import type {
   StepTiming,
   ToWorker,
 } from './node-protocol.js';
+import { cpuSessionOptions } from './session-options.js';
 import { Inbox, Outbox, preallocatedFetches } from './tensor-buffers.js';
 import { toWire, typedData, type WireTensor } from './wire.js';
 
@@ -75,18 +76,8 @@ function onPeer(m: PeerMessage): void {
 }
 
 async function load(m: LoadMessage): Promise<void> {
-  const options: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: m.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: m.graphOptimization,
-    // Pool threads sleep rather than spin between parallel sections, as in the profiles the host is
-    // calibrated on (runtime/profile.ts): a spinning thread takes the core a sibling worker needs.
-    // Denormals flush to zero, as on phone runtimes (Arm NEON flushes them): the seeded weights of
-    // exported zoo models with BatchNorm folded drive activations into the denormal range, which
-    // made x86 run MobileNetV2 47% slower (22.7 vs 16.8 ms on one worker) for no real work.
-    extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } },
-  };
+  // Run as the profiles the host is calibrated on (session-options.ts: no spinning, denormals flushed).
+  const options = cpuSessionOptions(m.threads, m.graphOptimization);
   for (const model of m.models) {
     try {
       sessions.set(model.id, await ort.InferenceSession.create(new Uint8Array(model.bytes), options));

@@ -51,6 +51,7 @@ import {
   type NodeMeasurement,
 } from '../cost/measurements.js';
 import { makeFeeds } from './profile-inputs.js';
+import { cpuSessionOptions } from './session-options.js';
 import { withLoadMeter } from './profile-load.js';
 import { kernelTimesPerRun, parseTraceEvents } from './profile-trace.js';
 
@@ -133,15 +134,7 @@ export async function profileModel(
   const budgetMs = opts.budgetMs ?? Infinity;
 
   const dir = mkdtempSync(join(tmpdir(), 'hetero-profile-'));
-  const common: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: level,
-    extra: {
-      session: { ...(opts.spinning ? {} : { intra_op: { allow_spinning: '0' } }), set_denormal_as_zero: '1' },
-    },
-  };
+  const common = cpuSessionOptions(threads, level, opts.spinning === true);
   try {
     const plainSession = await createSession(target, where, common);
     let profSession: ort.InferenceSession | undefined;

@@ -2,17 +2,19 @@
 // Per-op fidelity is scored against kernels of 10–100 µs; on a shared virtual machine another
 // tenant on the same physical core or last-level cache can make those run at a different speed
 // every second, which no cost model can predict. Two probes run alternately on onnxruntime-node,
-// one thread: a chain of same-shape Adds on ViT-sized activations (1×50×768, ~460 KB live, the
+// one thread, with the session options of every profile: a chain of same-shape Adds on ViT-sized activations (1×50×768, ~460 KB live, the
 // streaming kernels that dominate per-op cases) and one MatMul of the same activations with a
 // 768×768 weight (compute bound). Each window's p20 is the probe's speed then; the spread is the
 // p90 over the p10 of those speeds. Measured on a 2-vCPU AMD EPYC KVM guest, per second over 60 s:
 // the Add chain's p20 ranged 194–522 µs (2.7×), the MatMul's 3.5–4.3 ms (1.2×).
 import * as ort from 'onnxruntime-node';
+import { latencyStats } from '../cost/measurements.js';
 import { exportOnnx } from '../formats/onnx/index.js';
 import { inferShapes } from '../graph/shape-inference.js';
 import type { Graph } from '../graph/types.js';
 import { GraphBuilder } from '../zoo/builder.js';
 import { makeFeeds } from './profile-inputs.js';
+import { cpuSessionOptions } from './session-options.js';
 
 export interface ProbeSteadiness {
   /** Each window's p20 run time (µs), in time order. */
@@ -38,24 +40,16 @@ export const UNSTEADY_SPREAD = 1.2;
 const TOKENS = 50;
 const WIDTH = 768;
 const ADDS = 20;
-const QUANTILE = 0.2;
-
-function quantile(sorted: readonly number[], q: number): number {
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 /** Spread of per-window speeds (each a p20 in µs); needs at least two windows. */
 export function summarizeWindows(windowsUs: readonly number[]): ProbeSteadiness {
   const finite = windowsUs.filter((w) => Number.isFinite(w) && w > 0);
   if (finite.length < 2) throw new Error('summarizeWindows: needs at least two windows with runs');
-  const sorted = [...finite].sort((a, b) => a - b);
+  const { p10Ms, p90Ms } = latencyStats(finite);
   return {
-    windowsUs: [...finite],
-    spread: quantile(sorted, 0.9) / quantile(sorted, 0.1),
-    maxOverMin: sorted[sorted.length - 1]! / sorted[0]!,
+    windowsUs: finite,
+    spread: p90Ms / p10Ms,
+    maxOverMin: Math.max(...finite) / Math.min(...finite),
   };
 }
 
@@ -87,13 +81,7 @@ interface Probe {
 }
 
 async function probe(graph: Graph): Promise<Probe> {
-  const session = await ort.InferenceSession.create(exportOnnx(graph), {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'disabled',
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  const session = await ort.InferenceSession.create(exportOnnx(graph), cpuSessionOptions(1, 'disabled'));
   return { session, feeds: makeFeeds(graph, {}), runsUs: [], windowsUs: [] };
 }
 
@@ -103,14 +91,9 @@ async function timeUs(p: Probe): Promise<number> {
   return (performance.now() - t0) * 1000;
 }
 
+/** The window's speed: the p20 (ESTIMATE_QUANTILE) of its runs, as profiles estimate theirs. */
 function closeWindow(p: Probe): void {
-  if (p.runsUs.length > 0)
-    p.windowsUs.push(
-      quantile(
-        [...p.runsUs].sort((a, b) => a - b),
-        QUANTILE,
-      ),
-    );
+  if (p.runsUs.length > 0) p.windowsUs.push(latencyStats(p.runsUs).estimateMs);
   p.runsUs = [];
 }
 
