@@ -18,12 +18,9 @@
 //   threads, one core busy elsewhere), p20 45–91 ms from one block of runs to the next while
 //   spinning, 32.0–32.6 ms without. The wake-up a sleeping thread pays instead is part of each
 //   parallel op's time, which calibration fits like any other per-op cost. One thread has no pool.
-// - Denormals flush to zero (session.set_denormal_as_zero), as in the executor's workers
-//   (node-worker.ts) and on phone runtimes: the seeded weights of zoo models with BatchNorm folded
-//   drive activations into the denormal range, which made the x86 machine of earlier sessions run
-//   MobileNetV2 47% slower for no real work, so a host calibrated without it would price work the
-//   executor never does. On an AMD EPYC KVM guest it made no difference beyond noise (ViT-B/16, one
-//   thread: 133–150 ms either way).
+// - Denormals flush to zero, as in the executor's workers (session-options.ts says why), so the host
+//   is not calibrated on work the executor never does. On an AMD EPYC KVM guest it made no
+//   difference beyond noise (ViT-B/16, one thread: 133–150 ms either way).
 // - With maxRuns > runs, rounds continue until the estimates are stable: the 95% confidence
 //   interval of the p20 of both sessions' wall times within ±precision (quantileCi), or maxRuns,
 //   or the time budget. A quiet machine stops at `runs`; a busy one measures longer.
