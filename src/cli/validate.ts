@@ -1,7 +1,7 @@
 // `hetero validate --device host`: leave-one-model-out fidelity of the host cost model against real
 // measurements, beside a FLOPs-only baseline.
 import type { Command } from 'commander';
-import type { FidelitySummary } from '../cost/fidelity.js';
+import { FIDELITY_TARGETS, type FidelitySummary } from '../cost/fidelity.js';
 import { ESTIMATE_QUANTILE } from '../cost/measurements.js';
 import {
   HOLD_OUTS,
@@ -17,19 +17,16 @@ import { DEFAULT_HOST_FILE, loadHost, type HostMeasurements } from '../hardware/
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
 import { steadinessLine, type Steadiness } from '../runtime/steadiness.js';
 import { measureHost } from '../runtime/profile-host.js';
-import {
-  defaultSuite,
-  profileSuite,
-  SUITE_PROFILE_OPTIONS,
-  type SuiteModel,
-} from '../runtime/profile-suite.js';
+import { defaultSuite, profileSuite, type SuiteModel } from '../runtime/profile-suite.js';
 import {
   GRAPHS_OPTION,
   parseGraphs,
+  parseSessions,
   parseSteadinessSeconds,
+  SESSIONS_OPTION,
   parseThreadList,
   probeSteadiness,
-  sessionAgreementLine,
+  repeatabilityLine,
   startProgress,
   STEADINESS_OPTION,
 } from './calibrate.js';
@@ -47,6 +44,7 @@ interface ValidateFlags {
   holdOut: string;
   graphs: string;
   steadiness: string;
+  sessions: string;
 }
 
 /** The report, with how steady the machine ran just before (absent with --steadiness 0). */
@@ -78,6 +76,7 @@ export function registerValidate(program: Command, print: (text: string) => void
     )
     .option(...GRAPHS_OPTION)
     .option(...STEADINESS_OPTION)
+    .option(...SESSIONS_OPTION)
     .action(async (flags: ValidateFlags) => {
       if (flags.device !== 'host') {
         print(validatePhone(flags.device, flags.json === true));
@@ -88,16 +87,20 @@ export function registerValidate(program: Command, print: (text: string) => void
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
       const steadinessSeconds = parseSteadinessSeconds(flags.steadiness);
+      const sessions = parseSessions(flags.sessions);
       const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
-      const progress = startProgress(suite.length * threads.length * SUITE_PROFILE_OPTIONS.sessions + 1);
+      const progress = startProgress(suite.length * threads.length * sessions + 1);
       let report: HostValidation;
       try {
         const steadiness = await probeSteadiness(progress, steadinessSeconds);
         progress.update(0, 'host peak and bandwidth');
         const measurements = await hostMeasurements(flags.host, threads);
         progress.update(1, 'profiling');
-        const data = await profileSuite(suite, threads, { runs, cacheDir: flags.cache, graphs }, (p) =>
-          progress.update(p.done + 1, p.label),
+        const data = await profileSuite(
+          suite,
+          threads,
+          { runs, cacheDir: flags.cache, graphs, sessions },
+          (p) => progress.update(p.done + 1, p.label),
         );
         report = {
           ...validateHost(measurements, data, { holdOut }),
@@ -163,9 +166,15 @@ export function renderValidation(r: HostValidation): string {
       row('per op (all)', r.perOpAll),
       row('FLOPs-only end-to-end', r.baseline.endToEnd),
       row(`FLOPs-only per op`, r.baseline.perOp),
+      ...(r.repeatability
+        ? [
+            row('measured again, end-to-end', r.repeatability.endToEnd),
+            row(`measured again, per op (≥ ${r.repeatability.minOpUs} µs)`, r.repeatability.perOp),
+          ]
+        : []),
     ]),
     '',
-    `scored ops hold ${formatPercent(r.perOpTimeShare)} of measured kernel time; targets: end-to-end ≥ 90%, per op ≥ 70% within ±10%`,
+    `scored ops hold ${formatPercent(r.perOpTimeShare)} of measured kernel time; targets: end-to-end ≥ ${FIDELITY_TARGETS.endToEnd * 100}%, per op ≥ ${FIDELITY_TARGETS.perOp * 100}% within ±10%`,
     '',
     table([
       [`  per op (≥ ${r.minOpUs} µs) by kernel`, 'threads', 'cases', 'within ±10%', 'of time', 'MAPE'],
@@ -180,7 +189,7 @@ export function renderValidation(r: HostValidation): string {
           `measured while other processes kept ${r.load.meanBackgroundCores.toFixed(2)} cores busy on average (at most ${r.load.maxBackgroundCores.toFixed(2)}); latencies are p${Math.round(ESTIMATE_QUANTILE * 100)} of interleaved runs`,
         ]
       : []),
-    ...(r.sessions ? [sessionAgreementLine(r.sessions)] : []),
+    ...(r.repeatability ? [repeatabilityLine(r.repeatability)] : []),
     ...(r.steadiness ? [steadinessLine(r.steadiness)] : []),
     '',
     table([

@@ -34,6 +34,7 @@ import { graphFingerprint } from '../graph/fingerprint.js';
 import { kernelInfo, ortKernels, type KernelInfo } from './host-kernel-features.js';
 import { fitRunOverhead, refitKernelScale, type RunOverhead } from './host-run.js';
 import { createCostModel } from './model.js';
+import { measurementRepeatability, type MeasurementRepeatability } from './repeatability.js';
 import { fitKernelModels, type KernelFitOptions } from './host-kernel-fit.js';
 import { kernelModelUs } from './host-kernel-model.js';
 import { nodeInfo, peakGflops } from './roofline.js';
@@ -52,6 +53,11 @@ export interface ProfiledModel {
    * several (runtime/profile-suite.ts keeps the quietest as `profile`, sessionScore); absent for one session.
    */
   sessionsMs?: number[];
+  /**
+   * Quietest of the even-numbered and of the odd-numbered sessions when it was taken in two or more:
+   * two independent measurements of it (repeatability.ts).
+   */
+  halves?: readonly [ModelProfile, ModelProfile];
 }
 
 export interface HostCalibration {
@@ -63,32 +69,8 @@ export interface HostCalibration {
   /** Effective bandwidth (GB/s) the fit needs the device's memory to allow (see header). */
   effectiveBandwidthGBps: number;
   fittedOn: string[];
-  /** How well the profiles' measurement sessions agreed (sessionAgreement); absent for one session. */
-  sessions?: SessionAgreement;
-}
-
-/**
- * How well the measurement sessions of each profile agree end to end, when profiles were taken in
- * several: the share whose slowest session is within 10% of the fastest (plain runs), and the
- * largest slowest/fastest ratio. On a shared VM a neighbour can slow a whole session by 20–90%.
- */
-export interface SessionAgreement {
-  profiles: number;
-  within10pct: number;
-  worstRatio: number;
-}
-
-export function sessionAgreement(data: readonly ProfiledModel[]): SessionAgreement | undefined {
-  const ratios = data
-    .map((d) => d.sessionsMs ?? [])
-    .filter((ms) => ms.length > 1)
-    .map((ms) => Math.max(...ms) / Math.min(...ms));
-  if (ratios.length === 0) return undefined;
-  return {
-    profiles: ratios.length,
-    within10pct: ratios.filter((r) => r <= 1.1).length / ratios.length,
-    worstRatio: Math.max(...ratios),
-  };
+  /** How well the measurements repeat across sessions (repeatability.ts); absent for one session. */
+  repeatability?: MeasurementRepeatability;
 }
 
 export interface CalibrateOptions extends KernelFitOptions {
@@ -174,7 +156,7 @@ export function calibrateHost(
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
   const maxThreads = Math.max(...byThreads.keys());
   processors[proc.id] = processors[`${proc.id}@${maxThreads}`];
-  const sessions = sessionAgreement(data);
+  const repeatability = measurementRepeatability(data);
   const params: DeviceCostParams = {
     device: device.id,
     processors,
@@ -187,7 +169,7 @@ export function calibrateHost(
     runOverhead,
     effectiveBandwidthGBps,
     fittedOn: [...new Set(data.map((d) => d.family))],
-    ...(sessions ? { sessions } : {}),
+    ...(repeatability ? { repeatability } : {}),
   };
 }
 

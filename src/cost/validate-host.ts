@@ -12,22 +12,20 @@ import type { HostMeasurements } from '../hardware/host.js';
 import {
   calibrateHost,
   effectiveThreads,
-  sessionAgreement,
   predictRunMs,
   type CalibrateOptions,
   type HostCalibration,
   type ProfiledModel,
-  type SessionAgreement,
 } from './calibrate-host.js';
-import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
+import { DEFAULT_MIN_OP_US, summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
+import { measurementRepeatability, type MeasurementRepeatability } from './repeatability.js';
 import { estimateOf, median } from './measurements.js';
 import { kernelClass } from './host-kernel-features.js';
 import { createCostModel } from './model.js';
 import { nodeInfo } from './roofline.js';
 import type { CostModel } from './types.js';
 
-/** Per-op cases below this (µs) are not scored by default: the profiler's 1 µs ticks are ≥ 10% of them. */
-export const DEFAULT_MIN_OP_US = 10;
+export { DEFAULT_MIN_OP_US } from './fidelity.js';
 
 /**
  * What each fold holds out: a whole model family (every input size), or one model at one input size.
@@ -98,8 +96,8 @@ export interface ValidationReport extends FidelityPair {
   folds: { heldOut: string; fittedOn: string[] }[];
   /** Background load over the profiles (cores others kept busy), when the profiles recorded it. */
   load?: { meanBackgroundCores: number; maxBackgroundCores: number };
-  /** How well the profiles' measurement sessions agreed (calibrate-host.ts sessionAgreement). */
-  sessions?: SessionAgreement;
+  /** How well the measurements repeat across sessions (repeatability.ts); absent for one session. */
+  repeatability?: MeasurementRepeatability;
 }
 
 /** Predicted latency of a whole graph: the run from its kernels (RunOverhead); per node too. */
@@ -183,7 +181,7 @@ export function validateHost(
       }
     }
   }
-  const sessions = sessionAgreement(data);
+  const repeatability = measurementRepeatability(data, minOpUs);
   return {
     endToEnd: summarizeFidelity(e2e),
     perOp: summarizeFidelity(perOp),
@@ -202,7 +200,7 @@ export function validateHost(
     holdOut,
     folds,
     ...loadOf(data),
-    ...(sessions ? { sessions } : {}),
+    ...(repeatability ? { repeatability } : {}),
   };
 }
 

@@ -24,4 +24,11 @@ describe('hetero calibrate / validate options', () => {
       /--steadiness.*more than an hour/,
     );
   });
+
+  it('refuses a --sessions that is not a whole number from 1 to 50, writing nothing', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hetero-sessions-')), 'host.json');
+    expectCleanError(['calibrate', '--sessions', '0', '--out', out], /--sessions.*"0"/, [out]);
+    expectCleanError(['validate', '--device', 'host', '--sessions', 'two'], /--sessions.*"two"/);
+    expectCleanError(['validate', '--device', 'host', '--sessions', '51'], /--sessions.*more than 50/);
+  });
 });

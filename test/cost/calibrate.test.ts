@@ -16,6 +16,7 @@ import { KERNEL_FEATURES } from '../../src/cost/host-kernel-features.js';
 import { kernelLatencyUs } from '../../src/cost/host-kernel-model.js';
 import { createCostModel } from '../../src/cost/model.js';
 import { nodeInfo } from '../../src/cost/roofline.js';
+import type { ModelProfile } from '../../src/cost/measurements.js';
 import type { ProcessorCostParams } from '../../src/cost/types.js';
 import { loadProfileTarget } from '../../src/runtime/profile.js';
 import { predictGraphMs, validateHost } from '../../src/cost/validate-host.js';
@@ -204,13 +205,26 @@ describe('host calibration on two small models', () => {
     for (const f of r.folds.filter((f) => f.heldOut.startsWith('ppocr-cls')))
       expect(f.fittedOn.sort()).toEqual(['mobilenetv2', 'ppocr-cls']);
     expect(r.endToEnd.cases).toBe(5);
-    // Profiles of one session say nothing about session agreement; two that differ by 30% do.
-    expect(r.sessions).toBeUndefined();
-    const twoSessions = all.map((d, i) => ({ ...d, sessionsMs: [10, i === 0 ? 13 : 10.5] }));
-    const s = validateHost(HOST, twoSessions, { holdOut: 'input' }).sessions;
-    expect(s?.profiles).toBe(5);
-    expect(s?.within10pct).toBeCloseTo(4 / 5, 9);
-    expect(s?.worstRatio).toBeCloseTo(1.3, 9);
+    // Profiles of one session say nothing about how the measurements repeat; two halves of sessions do.
+    expect(r.repeatability).toBeUndefined();
+    const slower = (p: ModelProfile, by: number): ModelProfile => ({
+      ...p,
+      endToEnd: { ...p.endToEnd, estimateMs: p.endToEnd.estimateMs * by },
+    });
+    const twoSessions = all.map((d, i) => ({
+      ...d,
+      sessionsMs: [10, i === 0 ? 13 : 10.5],
+      halves: [d.profile, slower(d.profile, i === 0 ? 1.3 : 1.05)] as const,
+    }));
+    const rep = validateHost(HOST, twoSessions, { holdOut: 'input' }).repeatability;
+    expect(rep?.profiles).toBe(5);
+    expect(rep?.endToEnd.within10pct).toBeCloseTo(4 / 5, 9);
+    expect(rep?.perOp.within10pct).toBe(1);
+    expect(rep?.worstSessionRatio).toBeCloseTo(1.3, 9);
+    // Below the end-to-end target the report says the machine was too noisy to show it.
+    expect(renderValidation(validateHost(HOST, twoSessions, { holdOut: 'input' }))).toMatch(
+      /measured again, end-to-end\s+5\s+80\.0%[^]*too disturbed to show it/,
+    );
     // By family, both ppocr-cls sizes leave together.
     expect(validateHost(HOST, all).folds.map((f) => f.heldOut)).toEqual(['ppocr-cls', 'mobilenetv2']);
   });

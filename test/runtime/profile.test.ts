@@ -153,11 +153,23 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     const [quiet] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
     expect(quiet.profile.endToEnd.estimateMs).toBeCloseTo(dep.endToEnd.estimateMs * 1.1, 12);
     expect(quiet.profile.profiledEndToEnd.estimateMs).toBe(dep.profiledEndToEnd.estimateMs);
+    // Two halves of sessions are two measurements of the profile: the quietest of sessions 0 and 2
+    // against session 1 (measurementRepeatability scores them).
+    writeCachedProfile(dir, slower(dep, 1.2), 0);
+    writeCachedProfile(dir, slower(dep, 1.5), 1);
+    writeCachedProfile(dir, slower(dep, 1.1), 2);
+    const [three] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 3 });
+    expect(three.halves?.map((h) => h.endToEnd.estimateMs / dep.endToEnd.estimateMs)).toEqual([
+      expect.closeTo(1.1, 12),
+      expect.closeTo(1.5, 12),
+    ]);
+    expect(three.profile).toBe(three.halves?.[0]);
     // One session reads session 0 only.
     writeCachedProfile(dir, dep, 0);
     const [single] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 1 });
     expect(single.profile.endToEnd.estimateMs).toBe(dep.endToEnd.estimateMs);
     expect(single.sessionsMs).toBeUndefined();
+    expect(single.halves).toBeUndefined();
   });
 });
 
