@@ -222,7 +222,12 @@ export function repeatabilityLine(r: MeasurementRepeatability): string {
     r.endToEnd.within10pct < FIDELITY_TARGETS.endToEnd
       ? `; below the ${FIDELITY_TARGETS.endToEnd * 100}% end-to-end target, so the machine was too disturbed to show it: measure again on a quiet one (--no-cache) or in more sessions (--sessions)`
       : '';
-  return `measured again (the quietest of every other session against the quietest of the rest; the quietest of all is kept) over ${r.profiles} profiles: end to end ${formatPercent(r.endToEnd.within10pct)}, per op (≥ ${r.minOpUs} µs) ${formatPercent(r.perOp.within10pct)} within ±10% of each other; worst session ${r.worstSessionRatio.toFixed(2)}× the quietest${disturbed}`;
+  const byThreads = r.byThreads
+    .map(
+      (t) => `t${t.threads} ${formatPercent(t.endToEnd.within10pct)} / ${formatPercent(t.perOp.within10pct)}`,
+    )
+    .join(', ');
+  return `measured again (the quietest of every other session against the quietest of the rest; the quietest of all is kept) over ${r.profiles} profiles: end to end ${formatPercent(r.endToEnd.within10pct)}, per op (≥ ${r.minOpUs} µs) ${formatPercent(r.perOp.within10pct)} within ±10% of each other (end to end / per op by threads: ${byThreads}); worst session ${r.worstSessionRatio.toFixed(2)}× the quietest${disturbed}`;
 }
 
 function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string): string {

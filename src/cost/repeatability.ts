@@ -12,21 +12,29 @@ import { DEFAULT_MIN_OP_US, summarizeFidelity, type FidelityCase, type FidelityS
 /** What of one session's measurement is compared. */
 export type SessionMeasurement = Pick<ModelProfile, 'endToEnd' | 'nodes'>;
 
+/** Two measurements of each case compared, end to end and per op (≥ minOpUs). */
+export interface RepeatSummary {
+  endToEnd: FidelitySummary;
+  perOp: FidelitySummary;
+}
+
 /** A profile's two halves of sessions and every session's plain end-to-end estimate (ms). */
 export interface RepeatedProfile {
-  profile: Pick<ModelProfile, 'model'>;
+  profile: Pick<ModelProfile, 'model' | 'threads'>;
   /** Quietest of the even-numbered sessions (0, 2, …) and of the odd-numbered ones (1, 3, …). */
   halves?: readonly [SessionMeasurement, SessionMeasurement];
   sessionsMs?: readonly number[];
 }
 
-export interface MeasurementRepeatability {
+/**
+ * The odd-numbered half's estimates scored as predictions of the even-numbered half's: whole runs, and
+ * nodes of at least `minOpUs` in the even-numbered half; overall and per thread count (on the 2-vCPU
+ * KVM guest, nine sessions, four a side: one thread 83% / 75%, two threads 63% / 67%).
+ */
+export interface MeasurementRepeatability extends RepeatSummary {
   /** Profiles measured in two sessions or more. */
   profiles: number;
-  /** The odd-numbered half's estimates scored as predictions of the even-numbered half's. */
-  endToEnd: FidelitySummary;
-  /** Per node, nodes of at least `minOpUs` in the even-numbered half. */
-  perOp: FidelitySummary;
+  byThreads: ({ threads: number } & RepeatSummary)[];
   minOpUs: number;
   /** Largest slowest/fastest plain end-to-end estimate over one profile's sessions. */
   worstSessionRatio: number;
@@ -36,13 +44,14 @@ export function measurementRepeatability(
   data: readonly RepeatedProfile[],
   minOpUs = DEFAULT_MIN_OP_US,
 ): MeasurementRepeatability | undefined {
-  const e2e: FidelityCase[] = [];
-  const perOp: FidelityCase[] = [];
+  const cases = new Map<number, { e2e: FidelityCase[]; perOp: FidelityCase[] }>();
   let worstSessionRatio = 1;
   for (const d of data) {
     if (!d.halves) continue;
     const [even, odd] = d.halves;
-    e2e.push({
+    const c = cases.get(d.profile.threads) ?? { e2e: [], perOp: [] };
+    cases.set(d.profile.threads, c);
+    c.e2e.push({
       label: d.profile.model,
       measuredMs: estimateOf(even.endToEnd),
       predictedMs: estimateOf(odd.endToEnd),
@@ -52,16 +61,26 @@ export function measurementRepeatability(
       const measuredMs = estimateOf(n.latency);
       const predictedMs = oddMs.get(n.node);
       if (predictedMs === undefined || measuredMs * 1000 < minOpUs) continue;
-      perOp.push({ label: `${d.profile.model} ${n.node}`, measuredMs, predictedMs });
+      c.perOp.push({ label: `${d.profile.model} ${n.node}`, measuredMs, predictedMs });
     }
     const ms = d.sessionsMs ?? [];
     if (ms.length > 1) worstSessionRatio = Math.max(worstSessionRatio, Math.max(...ms) / Math.min(...ms));
   }
-  if (e2e.length === 0) return undefined;
-  return {
-    profiles: e2e.length,
+  if (cases.size === 0) return undefined;
+  const all = [...cases.values()];
+  const summary = (e2e: FidelityCase[], perOp: FidelityCase[]): RepeatSummary => ({
     endToEnd: summarizeFidelity(e2e),
     perOp: summarizeFidelity(perOp),
+  });
+  return {
+    profiles: all.reduce((n, c) => n + c.e2e.length, 0),
+    ...summary(
+      all.flatMap((c) => c.e2e),
+      all.flatMap((c) => c.perOp),
+    ),
+    byThreads: [...cases]
+      .sort(([a], [b]) => a - b)
+      .map(([threads, c]) => ({ threads, ...summary(c.e2e, c.perOp) })),
     minOpUs,
     worstSessionRatio,
   };
