@@ -2,9 +2,10 @@
 // A profile taken in several sessions (runtime/profile-suite.ts) keeps its quietest; the quietest of
 // the even-numbered sessions and the quietest of the odd-numbered ones are two independent
 // measurements of the same case, scored against each other with the fidelity metrics (fidelity.ts).
-// The kept value, the quietest of all the sessions, repeats better than either half; but where the
-// halves agree within ±10% for only 65% of profiles end to end (the AMD EPYC KVM guest, five
-// sessions), a model scored against the kept values at 90% is beyond what the machine can show.
+// The kept value, the quietest of all the sessions, repeats better than either half, by how much is
+// not known; but where the halves agree within ±10% for only 65% of profiles end to end (the AMD
+// EPYC KVM guest, five sessions), a model within ±10% of the kept values for 90% would need them far
+// steadier than the halves are.
 import type { ModelProfile } from './measurements.js';
 import { estimateOf } from './measurements.js';
 import { DEFAULT_MIN_OP_US, summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
@@ -29,7 +30,7 @@ export interface RepeatedProfile {
 /**
  * The odd-numbered half's estimates scored as predictions of the even-numbered half's: whole runs, and
  * nodes of at least `minOpUs` in the even-numbered half; overall and per thread count (on the 2-vCPU
- * KVM guest, nine sessions, four a side: one thread 83% / 75%, two threads 63% / 67%).
+ * KVM guest, nine sessions, five against four: one thread 83% / 75%, two threads 56% / 67%).
  */
 export interface MeasurementRepeatability extends RepeatSummary {
   /** Profiles measured in two sessions or more. */
