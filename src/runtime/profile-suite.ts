@@ -195,11 +195,12 @@ export function sessionScore(profile: Pick<ModelProfile, 'endToEnd' | 'profiledE
  * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of
  * three, 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of
  * measuring (loading and warming up the rest), so a full calibration from nothing takes about 50 min
- * (three sessions of ≤ 6 s: 35 min). Later, on the whole suite (108 profiles, nine sessions, the
- * even-numbered against the odd-numbered): quietest of 1, 2, 3, 4 sessions per node 50, 57, 65, 71%
- * and end to end 58, 69, 72, 73%; but kept from nine sessions rather than five, the held-out model
- * scored 53.3% per op (was 52.3%) and 70.4% end to end (74.1%) for 37 min more, so five stays the
- * default and `--sessions` takes more where "measured again" (repeatability.ts) reports too little.
+ * (three sessions of ≤ 6 s: 35 min). Later, on the whole suite (108 profiles, nine sessions): the
+ * quietest of k even-numbered sessions against the quietest of k odd-numbered ones, for k = 1, 2, 3,
+ * 4, agreed per node for 50, 57, 65, 71% and end to end for 58, 69, 72, 73%; but kept from nine
+ * sessions rather than five, the held-out model scored 53.3% per op (was 52.3%) and 70.4% end to
+ * end (74.1%) for 37 min more, so five stays the default and `--sessions` takes more where
+ * "measured again" (repeatability.ts) reports too little.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
