@@ -52,6 +52,7 @@ export * from './cost/index.js';
 export { deviceWithCost, type DeviceWithCost } from './cost/for-device.js';
 export { calibrateHost, type HostCalibration, type ProfiledModel } from './cost/calibrate-host.js';
 export { validateHost, predictGraphMs, type ValidationReport } from './cost/validate-host.js';
+export { measurementRepeatability, type MeasurementRepeatability } from './cost/repeatability.js';
 export { loadPhoneCalibration, phoneFidelity, type PhoneFidelity } from './cost/calibrate-published.js';
 export {
   buildHostDevice,
