@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { calibrateHost, type HostCalibration, type RunOverhead } from '../cost/calibrate-host.js';
 import { FIDELITY_TARGETS } from '../cost/fidelity.js';
-import type { MeasurementRepeatability } from '../cost/repeatability.js';
+import { measurementRepeatability, type MeasurementRepeatability } from '../cost/repeatability.js';
 import type { ProcessorCostParams } from '../cost/types.js';
 import { HeteroError } from '../errors.js';
 import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
@@ -103,7 +103,7 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
       // validate scores (twice the profiling of a fresh machine). Fitted on the first size only, the
       // study's ppocr-det at its 640×640 example input was predicted 3% faster still.
       const suite = models.length > 0 ? suiteFromSpecs(models) : defaultSuite(2);
-      const { calibration, measurements, steadiness } = await runCalibration(suite, {
+      const { calibration, measurements, steadiness, repeatability } = await runCalibration(suite, {
         threads,
         runs,
         cacheDir: flags.cache,
@@ -123,7 +123,7 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
       );
       print(
         [
-          renderCalibration(calibration, measurements, file),
+          renderCalibration(calibration, measurements, file, repeatability),
           ...(steadiness ? [steadinessLine(steadiness)] : []),
         ].join('\n'),
       );
@@ -152,7 +152,13 @@ export async function runCalibration(
     /** Default SUITE_PROFILE_OPTIONS.sessions. */
     sessions?: number;
   },
-): Promise<{ calibration: HostCalibration; measurements: HostMeasurements; steadiness?: Steadiness }> {
+): Promise<{
+  calibration: HostCalibration;
+  measurements: HostMeasurements;
+  steadiness?: Steadiness;
+  /** How well the profiles' sessions repeat; absent for one session. */
+  repeatability?: MeasurementRepeatability;
+}> {
   const { threads, runs, cacheDir, graphs = 'deployed' } = opts;
   const sessions = opts.sessions ?? SUITE_PROFILE_OPTIONS.sessions;
   const progress = startProgress(suite.length * threads.length * sessions + 1);
@@ -166,10 +172,12 @@ export async function runCalibration(
     );
     if (new Set(data.map((d) => d.profile.threads)).size === 0)
       throw new HeteroError('calibrate', 'no profiles');
+    const repeatability = measurementRepeatability(data);
     return {
       calibration: calibrateHost(measurements, data),
       measurements,
       ...(steadiness ? { steadiness } : {}),
+      ...(repeatability ? { repeatability } : {}),
     };
   } finally {
     progress.stop();
@@ -230,7 +238,12 @@ export function repeatabilityLine(r: MeasurementRepeatability): string {
   return `measured again (the quietest of every other session against the quietest of the rest; the quietest of all is kept) over ${r.profiles} profiles: end to end ${formatPercent(r.endToEnd.within10pct)}, per op (≥ ${r.minOpUs} µs) ${formatPercent(r.perOp.within10pct)} within ±10% of each other (end to end / per op by threads: ${byThreads}); worst session ${r.worstSessionRatio.toFixed(2)}× the quietest${disturbed}`;
 }
 
-function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string): string {
+function renderCalibration(
+  c: HostCalibration,
+  m: HostMeasurements,
+  file: string,
+  repeatability: MeasurementRepeatability | undefined,
+): string {
   const lines = [`wrote ${file}`, `host: ${c.device.name}`];
   for (const t of Object.keys(m.matmulGflops)) {
     const n = Number(t);
@@ -241,7 +254,7 @@ function renderCalibration(c: HostCalibration, m: HostMeasurements, file: string
   }
   lines.push(
     `fitted on: ${c.fittedOn.join(', ')}`,
-    ...(c.repeatability ? [repeatabilityLine(c.repeatability)] : []),
+    ...(repeatability ? [repeatabilityLine(repeatability)] : []),
     `effective bandwidth: ${c.effectiveBandwidthGBps.toFixed(1)} GB/s`,
   );
   for (const [key, p] of Object.entries(c.params.processors)) {

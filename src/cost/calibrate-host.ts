@@ -34,7 +34,6 @@ import { graphFingerprint } from '../graph/fingerprint.js';
 import { kernelInfo, ortKernels, type KernelInfo } from './host-kernel-features.js';
 import { fitRunOverhead, refitKernelScale, type RunOverhead } from './host-run.js';
 import { createCostModel } from './model.js';
-import { measurementRepeatability, type MeasurementRepeatability } from './repeatability.js';
 import { fitKernelModels, type KernelFitOptions } from './host-kernel-fit.js';
 import { kernelModelUs } from './host-kernel-model.js';
 import { nodeInfo, peakGflops } from './roofline.js';
@@ -69,8 +68,6 @@ export interface HostCalibration {
   /** Effective bandwidth (GB/s) the fit needs the device's memory to allow (see header). */
   effectiveBandwidthGBps: number;
   fittedOn: string[];
-  /** How well the measurements repeat across sessions (repeatability.ts); absent for one session. */
-  repeatability?: MeasurementRepeatability;
 }
 
 export interface CalibrateOptions extends KernelFitOptions {
@@ -156,7 +153,6 @@ export function calibrateHost(
   // The plain entry (no thread count given) is the all-cores fit, matching the all-cores peak.
   const maxThreads = Math.max(...byThreads.keys());
   processors[proc.id] = processors[`${proc.id}@${maxThreads}`];
-  const repeatability = measurementRepeatability(data);
   const params: DeviceCostParams = {
     device: device.id,
     processors,
@@ -169,7 +165,6 @@ export function calibrateHost(
     runOverhead,
     effectiveBandwidthGBps,
     fittedOn: [...new Set(data.map((d) => d.family))],
-    ...(repeatability ? { repeatability } : {}),
   };
 }
 

@@ -188,9 +188,8 @@ export function sessionScore(profile: Pick<ModelProfile, 'endToEnd' | 'profiledE
  * quietest session is kept (sessionScore: its plain and profiled runs together fastest). On a shared
  * VM the whole machine slows by 10–75% for seconds to minutes at a time (a neighbour on the host; no
  * process in the guest): one-thread and two-thread runs of one model, profiled minutes apart, differed
- * that much in every node. Slow spells
- * come and go while the fast state recurs, so the fastest of several short sessions is reproducible
- * where one long session is not. Measured on an AMD EPYC KVM guest, eight families profiled three
+ * that much in every node. Slow spells come and go while the fast state recurs, so the fastest of
+ * several short sessions is reproducible where one long session is not. Measured on an AMD EPYC KVM guest, eight families profiled three
  * times over (nine sessions each): a node's p20 from one session agreed within ±10% with another
  * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of
  * three, 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of
