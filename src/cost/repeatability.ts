@@ -1,8 +1,9 @@
 // How well the host's measurements repeat: how much of a cost model's miss may be the measurement's.
-// A profile taken in several sessions (runtime/profile-suite.ts) keeps its quietest; the quietest of
-// the even-numbered sessions and the quietest of the odd-numbered ones are two independent
-// measurements of the same case, scored against each other with the fidelity metrics (fidelity.ts).
-// The kept value, the quietest of all the sessions, repeats better than either half, by how much is
+// A profile taken in several sessions (runtime/profile-suite.ts) keeps its quietest run and each
+// node's fastest session (fastestOf); the same taken over the even-numbered sessions and over the
+// odd-numbered ones are two independent measurements of the same case, scored against each other with
+// the fidelity metrics (fidelity.ts).
+// The kept value, taken over all the sessions, repeats better than either half, by how much is
 // not known; but where the halves agree within ±10% for only 65% of profiles end to end (the AMD
 // EPYC KVM guest, five sessions), a model within ±10% of the kept values for 90% would need them far
 // steadier than the halves are.
@@ -22,7 +23,7 @@ export interface RepeatSummary {
 /** A profile's two halves of sessions and every session's plain end-to-end estimate (ms). */
 export interface RepeatedProfile {
   profile: Pick<ModelProfile, 'model' | 'threads'>;
-  /** Quietest of the even-numbered sessions (0, 2, …) and of the odd-numbered ones (1, 3, …). */
+  /** The even-numbered sessions (0, 2, …) and the odd-numbered ones (1, 3, …), each merged by fastestOf. */
   halves?: readonly [SessionMeasurement, SessionMeasurement];
   sessionsMs?: readonly number[];
 }
