@@ -2,8 +2,9 @@
 // - per key, coefficients cᵢ ≥ 0 minimising Σ |Σ cᵢ·counterᵢ / measured − 1| (least absolute relative
 //   error by iteratively reweighted non-negative least squares, host-nnls.ts), each counter limited to
 //   the ones its kernel class runs (classFeatures), the cost per tile MAC bounded below by the peak,
-//   and a cost per doubling of the weights or per SGEMM call only where its kernels span
-//   MIN_SPAN_DOUBLINGS of them;
+//   a cost per doubling of the weights or per SGEMM call only where its kernels span
+//   MIN_SPAN_DOUBLINGS of them, and a cost per unit of any counter only where MIN_COUNTER_KERNELS of
+//   them have it;
 // - a model tree of depth one: ONNX Runtime parallelises a loop only above a cost threshold, and with
 //   pool threads that sleep rather than spin, waking the second one costs ~10–15 µs here, so at two
 //   threads an Add of 98K elements took twice as long as one of 77K. A key splits once on its size
@@ -12,7 +13,13 @@
 //   predictions (pooledTargets), so that a key seen on a dozen kernels leans on its class.
 import { median } from './measurements.js';
 import { nnls } from './host-nnls.js';
-import { classFeatures, FEATURE_INDEX, KERNEL_FEATURES, type KernelClass } from './host-kernel-features.js';
+import {
+  classFeatures,
+  FEATURE_INDEX,
+  KERNEL_FEATURE_COUNT,
+  KERNEL_FEATURES,
+  type KernelClass,
+} from './host-kernel-features.js';
 import {
   leafOf,
   predictLeaf,
@@ -323,7 +330,20 @@ function solveScaled(eq: NormalEquations, bounds: Bounds, scale: readonly number
 const MIN_SPAN_DOUBLINGS = 2;
 const FOOTPRINT_FEATURES = [FEATURE_INDEX.coldLaunch, FEATURE_INDEX.coldCalls];
 
-/** Counters `group` spans too narrowly to fit a cost per unit of (see MIN_SPAN_DOUBLINGS). */
+/**
+ * Kernels of a leaf a counter must be nonzero on for the leaf to fit a cost per unit of it: on fewer,
+ * least absolute error fits those few exactly through it, whatever else sets their time. Without
+ * MobileViT, the one-thread MatMul leaf below 17M tile MACs had spilled elements (an L2 overflow)
+ * only in PP-OCR rec's classifier head (1×20×120 by 120×6625, two kernels), charged 17 ns per element
+ * for it, and priced MobileViT's 4×144×144 by 144×144 products (35K elements spilled) at 3.3×
+ * measured; with the counter left out, at 0.97–1.02×, and held out by family per op 54.0 → 54.5%.
+ */
+const MIN_COUNTER_KERNELS = 8;
+
+/**
+ * Counters `group` spans too narrowly to fit a cost per unit of (see MIN_SPAN_DOUBLINGS), or has on
+ * too few of its kernels (MIN_COUNTER_KERNELS).
+ */
 function narrowCounters(group: readonly KernelSample[]): Set<number> {
   let coldLo = Infinity;
   let coldHi = -Infinity;
@@ -338,6 +358,12 @@ function narrowCounters(group: readonly KernelSample[]): Set<number> {
   const narrow = new Set<number>();
   if (coldHi - coldLo < MIN_SPAN_DOUBLINGS) for (const i of FOOTPRINT_FEATURES) narrow.add(i);
   if (callsLo > 0 && Math.log2(callsHi / callsLo) < MIN_SPAN_DOUBLINGS) narrow.add(FEATURE_INDEX.calls);
+  const enough = Math.min(MIN_COUNTER_KERNELS, group.length);
+  for (let i = 0; i < KERNEL_FEATURE_COUNT; i++) {
+    let nonzero = 0;
+    for (const s of group) if (s.info.x[i] !== 0) nonzero++;
+    if (nonzero > 0 && nonzero < enough) narrow.add(i);
+  }
   return narrow;
 }
 

@@ -544,6 +544,30 @@ describe('kernel models and weight footprints', () => {
     expect(fit([4, 16, 64])[F.calls]).toBeCloseTo(0.05, 2);
   });
 
+  it('fits a cost per unit of a counter only where enough of the leaf’s kernels have it', () => {
+    const keys = ['MatMul', 'gemm'];
+    // 5 µs per launch and 20 ps per tile MAC; `slowSpilled` kernels spill into L3 and, for a reason
+    // the counters do not hold, run 3× as long.
+    const fit = (slowSpilled: number): number[] => {
+      const plain = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89].map((m) => ({
+        info: kernel(keys, { tileMacs: m * 1e5 }),
+        family: `f${m % 3}`,
+        us: 5 + 2e-5 * m * 1e5,
+      }));
+      const spilled = Array.from({ length: slowSpilled }, (_, i) => ({
+        info: kernel(keys, { tileMacs: (i + 1) * 4e5, spillElems: (i + 1) * 1e4 }),
+        family: 'head',
+        us: 3 * (5 + 2e-5 * (i + 1) * 4e5),
+      }));
+      return oneLeaf([...plain, ...spilled], 'MatMul');
+    };
+    // Two such kernels: least absolute error would price their spill to fit them exactly; not fitted.
+    expect(fit(2)[F.spillElems]).toBe(0);
+    expect(fit(2)[F.tileMacs]).toBeCloseTo(2e-5, 6);
+    // Ten: the leaf charges for it.
+    expect(fit(10)[F.spillElems]).toBeGreaterThan(0);
+  });
+
   it('keeps a streaming key’s own per-element cost beyond its footprints, the class pricing the rest', () => {
     const leaky = ['LeakyRelu', 'cat:activation'];
     const relu = ['Relu', 'cat:activation'];
