@@ -106,8 +106,11 @@ describe('host calibration on two small models', () => {
       const d = data.find((x) => x.profile.threads === t && x.family === 'mobilenetv2');
       const conv = d?.graph.nodes.find((n) => nodeInfo(n, d.graph).fineKey === 'Conv:k1');
       if (!d || !conv || !kernels) throw new Error('no 1×1 conv');
+      // At two threads the kernel model is bounded by the one-thread entry's (serialWakeUs,
+      // parallelFloorShare); whether a bound binds depends on what was measured.
+      const serial = t > 1 ? c.params.processors['cpu@1'].kernels : undefined;
       expect(model.opLatencyMs(conv, d.graph, proc, { threads: t, profiled: true }) * 1000).toBeCloseTo(
-        kernelLatencyUs(kernels, conv, d.graph) ?? NaN,
+        kernelLatencyUs(kernels, conv, d.graph, serial) ?? NaN,
         9,
       );
     }
