@@ -220,10 +220,11 @@ export function fastestOf(kept: ModelProfile | undefined, next: ModelProfile): M
  * measuring (loading and warming up the rest), so a full calibration from nothing takes about 50 min
  * (three sessions of ≤ 6 s: 35 min). Later, on the whole suite (108 profiles, nine sessions): the
  * quietest of k even-numbered sessions against the quietest of k odd-numbered ones, for k = 1, 2, 3,
- * 4, agreed per node for 50, 57, 65, 71% and end to end for 58, 69, 72, 73%; but kept from nine
- * sessions rather than five, the held-out model scored 53.3% per op (was 52.3%) and 70.4% end to
- * end (74.1%) for 37 min more, so five stays the default and `--sessions` takes more where
- * "measured again" (repeatability.ts) reports too little.
+ * 4, agreed per node for 50, 57, 65, 71% and end to end for 58, 69, 72, 73%. Kept from nine
+ * sessions rather than five (each node's fastest, fastestOf), the held-out model scored 57.2% per op
+ * (five: 54.5%) and 75.9% end to end (74.1%), 90.7% at one thread, for 37 min more of measuring:
+ * five stays the default, so that a calibration from nothing stays under an hour, and `--sessions`
+ * takes more where "measured again" (repeatability.ts) reports too little.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
