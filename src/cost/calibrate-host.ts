@@ -49,12 +49,13 @@ export interface ProfiledModel {
   profile: ModelProfile;
   /**
    * End-to-end estimates (ms) of every measurement session of this profile when it was taken in
-   * several (runtime/profile-suite.ts keeps the quietest run and each node's fastest session as `profile`, fastestOf); absent for one session.
+   * several (runtime/profile-suite.ts keeps the quietest run and each node's fastest session as
+   * `profile`, fastestOf); absent for one session.
    */
   sessionsMs?: number[];
   /**
-   * The even-numbered and the odd-numbered sessions, each merged as `profile` is, when it was taken in two or more:
-   * two independent measurements of it (repeatability.ts).
+   * The even-numbered and the odd-numbered sessions, each merged as `profile` is, when it was taken
+   * in two or more: two independent measurements of it (repeatability.ts).
    */
   halves?: readonly [ModelProfile, ModelProfile];
 }

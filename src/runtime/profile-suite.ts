@@ -241,7 +241,10 @@ export async function profileSuite(
   opts: Omit<ProfileOptions, 'threads' | 'inputs' | 'values'> & {
     cacheDir?: string | false;
     quiet?: boolean;
-    /** Passes over the suite; each profile keeps its quietest run and each node's fastest session (fastestOf). */
+    /**
+     * Passes over the suite; each profile keeps its quietest run and each node's fastest
+     * session (fastestOf).
+     */
     sessions?: number;
     /** Default 'deployed'. */
     graphs?: SuiteGraphs;
@@ -257,7 +260,8 @@ export async function profileSuite(
       : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy }),
   }));
   const best: ProfiledModel[] = [];
-  // Per profile, the even-numbered and the odd-numbered sessions, each merged by fastestOf (repeatability.ts).
+  // Per profile, the even-numbered and the odd-numbered sessions, each merged by fastestOf
+  // (repeatability.ts).
   const halves: [ModelProfile | undefined, ModelProfile | undefined][] = [];
   const total = models.length * threads.length * sessions;
   let done = 0;

@@ -4,9 +4,10 @@
 // every second, which no cost model can predict. Two probes run alternately on onnxruntime-node,
 // one thread, with the session options of every profile: a chain of same-shape Adds on ViT-sized
 // activations (1×50×768, ~460 KB live, the streaming kernels that dominate per-op cases) and one
-// MatMul of the same activations with a 768×768 weight (compute bound). Each window's p20 is the probe's speed then; the spread is the
-// p90 over the p10 of those speeds. Measured on a 2-vCPU AMD EPYC KVM guest, per second over 60 s:
-// the Add chain's p20 ranged 194–522 µs (2.7×), the MatMul's 3.5–4.3 ms (1.2×).
+// MatMul of the same activations with a 768×768 weight (compute bound). Each window's p20 is the
+// probe's speed then; the spread is the p90 over the p10 of those speeds. Measured on a 2-vCPU AMD
+// EPYC KVM guest, per second over 60 s: the Add chain's p20 ranged 194–522 µs (2.7×), the MatMul's
+// 3.5–4.3 ms (1.2×).
 import * as ort from 'onnxruntime-node';
 import { latencyStats } from '../cost/measurements.js';
 import { exportOnnx } from '../formats/onnx/index.js';
