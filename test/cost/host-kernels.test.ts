@@ -295,6 +295,13 @@ describe('kernel work counters', () => {
     const relu = oneOp('Relu', { x: [1, 4, 8, 8] });
     expect(kernelInfo(relu.n, relu.g).x[F.dramWeights]).toBe(0);
   });
+
+  it('counts the weights a dense kernel reads once a call, whatever the model’s size', () => {
+    const small = conv(64, 32, 8, 3);
+    expect(kernelInfo(small.n, small.g).x[F.weightElems]).toBe(32 * 64 * 9 + 32);
+    const relu = oneOp('Relu', { x: [1, 4, 8, 8] });
+    expect(kernelInfo(relu.n, relu.g).x[F.weightElems]).toBe(0);
+  });
 });
 
 /** The tree with `us` added to every leaf's launch cost. */
