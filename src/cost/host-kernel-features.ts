@@ -17,7 +17,8 @@
 //   once: streamElems;
 // - everything else streams its elements, in rows where broadcasting or a per-row reduction splits
 //   the loops (a broadcast Add of [32,768] and [768] runs 32 rows of 768; a transpose, slice or concat
-//   copies runs of the trailing axes it leaves whole).
+//   copies runs of the trailing axes it leaves whole; one that moves several axes and leaves no run
+//   addresses each element on its own: eltwiseElems).
 import { producersAndReaders } from '../graph/dag.js';
 import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
@@ -43,6 +44,7 @@ export const KERNEL_FEATURES = [
   'flops',
   'rowStrips',
   'weightElems',
+  'eltwiseElems',
 ] as const;
 export type KernelFeature = (typeof KERNEL_FEATURES)[number];
 export const KERNEL_FEATURE_COUNT = KERNEL_FEATURES.length;
@@ -95,6 +97,7 @@ const STREAM_FEATURES: readonly KernelFeature[] = [
   'outElems',
   'segments',
   'spillElems',
+  'eltwiseElems',
   // The op's arithmetic (graph/cost.ts: 1 FLOP per element for a simple op, 4 for a transcendental
   // one, 5 for a normalisation), so that a class model prices an op it never saw by its arithmetic:
   // fitted without the style-transfer net, its InstanceNorms had been predicted at 39% of measured.
@@ -302,6 +305,7 @@ function counters(node: Node, graph: Graph): Float64Array {
   else {
     f[F.segments] = rowsOf(node, graph);
     f[F.flops] = nodeInfo(node, graph).cost.flops;
+    if (node.op === 'Transpose' && transposesElementwise(node, graph)) f[F.eltwiseElems] = f[F.outElems];
   }
   // Each further SGEMM of a grouped kernel (a depthwise conv's channels, a batched MatMul's matrices)
   // starts on its own weights and buffers, as warm or cold as the kernel's launch: ppocr-cls's
@@ -520,6 +524,27 @@ function rowsOf(node: Node, graph: Graph): number {
  * Elements a transpose copies in one contiguous run: the trailing axes its permutation leaves in place
  * ([0, 2, 1, 3] moves rows of the last axis; [0, 2, 3, 1] gathers element by element).
  */
+/**
+ * Whether ONNX Runtime transposes element by element: over the axes longer than 1, the permutation
+ * leaves the last axis elsewhere (no run of elements to copy at once) and moves more than one axis
+ * (no single-axis kernel), so each element is addressed on its own (ORT's element-wise path).
+ * MobileViT's patch unfolding ([1, 144, 144, 4] by [0, 3, 2, 1]) took 4.2–6.2 ns an element, the
+ * transposes that copy runs or move one axis 0.4–1.8 ns.
+ */
+function transposesElementwise(node: Node, graph: Graph): boolean {
+  const s = shapeOf(graph, node.inputs[0]);
+  if (!s) return false;
+  const perm = Array.isArray(node.attrs.perm)
+    ? (node.attrs.perm as number[])
+    : s.map((_, i) => s.length - 1 - i);
+  const kept = perm.filter((axis) => s[axis] !== 1);
+  const sorted = [...kept].sort((a, b) => a - b);
+  const p = kept.map((axis) => sorted.indexOf(axis));
+  if (p.length === 0 || p[p.length - 1] === p.length - 1) return false;
+  const increasing = (r: readonly number[]): boolean => r.every((v, i) => i === 0 || v > r[i - 1]);
+  return !p.some((_, j) => increasing(p.filter((_, i) => i !== j)));
+}
+
 function transposeRun(node: Node, graph: Graph, rank: number): number {
   const perm = Array.isArray(node.attrs.perm)
     ? (node.attrs.perm as number[])

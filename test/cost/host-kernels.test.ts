@@ -220,6 +220,22 @@ describe('kernel work counters', () => {
     expect(kernelInfo(reversed.n, reversed.g).x[F.segments]).toBe(24);
   });
 
+  it('counts the elements of a transpose ONNX Runtime addresses one by one', () => {
+    const elementwise = (shape: number[], perm?: number[]): number => {
+      const t = oneOp('Transpose', { x: shape }, {}, perm ? { perm } : {});
+      return kernelInfo(t.n, t.g).x[F.eltwiseElems];
+    };
+    // MobileViT's patch unfolding: two axes swapped, the last one among them.
+    expect(elementwise([1, 144, 144, 4], [0, 3, 2, 1])).toBe(144 * 144 * 4);
+    expect(elementwise([4, 6, 5])).toBe(120);
+    // Rows kept whole, or a single axis moved (channels last, a 2-D transpose): ORT's faster paths.
+    expect(elementwise([1, 50, 12, 64], [0, 2, 1, 3])).toBe(0);
+    expect(elementwise([1, 8, 5, 5], [0, 2, 3, 1])).toBe(0);
+    expect(elementwise([4, 6])).toBe(0);
+    // Axes of length 1 do not count: [1, 8, 1, 5] by [2, 3, 0, 1] is a 2-D transpose.
+    expect(elementwise([1, 8, 1, 5], [2, 3, 0, 1])).toBe(0);
+  });
+
   it('keys a 2× nearest upsample apart when ONNX Runtime takes its 2× path', () => {
     const keyOf = (factor: number, attrs?: Record<string, string>): string => {
       const b = new GraphBuilder('up');
