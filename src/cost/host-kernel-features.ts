@@ -520,10 +520,12 @@ function rowsOf(node: Node, graph: Graph): number {
   return rows;
 }
 
-/**
- * Elements a transpose copies in one contiguous run: the trailing axes its permutation leaves in place
- * ([0, 2, 1, 3] moves rows of the last axis; [0, 2, 3, 1] gathers element by element).
- */
+/** A transpose's permutation: its perm attribute, else the axes reversed (ONNX's default). */
+const permutation = (node: Node, rank: number): number[] =>
+  Array.isArray(node.attrs.perm)
+    ? (node.attrs.perm as number[])
+    : Array.from({ length: rank }, (_, i) => rank - 1 - i);
+
 /**
  * Whether ONNX Runtime transposes element by element: over the axes longer than 1, the permutation
  * leaves the last axis elsewhere (no run of elements to copy at once) and moves more than one axis
@@ -534,10 +536,7 @@ function rowsOf(node: Node, graph: Graph): number {
 function transposesElementwise(node: Node, graph: Graph): boolean {
   const s = shapeOf(graph, node.inputs[0]);
   if (!s) return false;
-  const perm = Array.isArray(node.attrs.perm)
-    ? (node.attrs.perm as number[])
-    : s.map((_, i) => s.length - 1 - i);
-  const kept = perm.filter((axis) => s[axis] !== 1);
+  const kept = permutation(node, s.length).filter((axis) => s[axis] !== 1);
   const sorted = [...kept].sort((a, b) => a - b);
   const p = kept.map((axis) => sorted.indexOf(axis));
   if (p.length === 0 || p[p.length - 1] === p.length - 1) return false;
@@ -545,10 +544,12 @@ function transposesElementwise(node: Node, graph: Graph): boolean {
   return !p.some((_, j) => increasing(p.filter((_, i) => i !== j)));
 }
 
+/**
+ * Elements a transpose copies in one contiguous run: the trailing axes its permutation leaves in place
+ * ([0, 2, 1, 3] moves rows of the last axis; [0, 2, 3, 1] gathers element by element).
+ */
 function transposeRun(node: Node, graph: Graph, rank: number): number {
-  const perm = Array.isArray(node.attrs.perm)
-    ? (node.attrs.perm as number[])
-    : Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const perm = permutation(node, rank);
   const input = shapeOf(graph, node.inputs[0]);
   let run = 1;
   for (let i = perm.length - 1; i >= 0 && perm[i] === i; i--) run *= input?.[i] ?? 1;
