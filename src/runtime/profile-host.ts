@@ -146,7 +146,7 @@ export async function measureHost(
       `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
       `executor request: median wall time less session.run of a one-Relu model run by the Node executor on one worker, 16 floats and 1 MiB in and out; ` +
       `worker boundary: median wall time of two chained Relus on two per-core workers less both on one (taking turns), 16 floats and 1 MiB between them; ` +
-      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats; ` +
+      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats, best of ${PLAIN_RUN_ROUNDS} rounds; ` +
       `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu; ` +
       `profiler span: the median profiled span of those Relus less that plain cost`,
     measuredAt: new Date().toISOString(),
