@@ -35,6 +35,12 @@ const QUICK_MODELS = [
 ];
 const QUICK_THREADS = [1, 2];
 const QUICK_RUNS = 5;
+/**
+ * Rounds of the plain-run micro-benchmarks in a quick calibration: two, not measureHost's five, so
+ * that `hetero run` without a host file stays quick; its session.run figure reads higher for it
+ * (24–33 µs against 16–17 µs in five rounds here, profile-host.ts PLAIN_RUN_ROUNDS).
+ */
+const QUICK_PLAIN_ROUNDS = 2;
 
 /** What the quick calibration is called where results record their calibration. */
 export const QUICK_CALIBRATION = `quick calibration on ${QUICK_MODELS.map((m) => m.family).join(', ')}`;
@@ -44,7 +50,7 @@ export const QUICK_CALIBRATION = `quick calibration on ${QUICK_MODELS.map((m) =>
  * runs (the study saves it beside its results); hostForExecution fits the same thing in memory.
  */
 export async function quickHostFile(): Promise<HostFile> {
-  const measurements = await measureHost(QUICK_THREADS, 3, false);
+  const measurements = await measureHost(QUICK_THREADS, 3, false, QUICK_PLAIN_ROUNDS);
   const data: ProfiledModel[] = [];
   for (const m of QUICK_MODELS) {
     const target = loadProfileTarget(m.spec, m.inputs ?? [], {}, { deploy: true });

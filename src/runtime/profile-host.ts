@@ -56,12 +56,13 @@ async function chainRun(
 async function plainRunCosts(
   threads: number,
   quiet: boolean,
+  rounds: number,
 ): Promise<{ sessionUs: number; kernelUs: number; spanInflationUs: number }> {
-  // The best of PLAIN_RUN_ROUNDS: the first rounds run in a process still warming up.
+  // The best of `rounds`: the first rounds run in a process still warming up.
   let one = Infinity;
   let chain = Infinity;
   let spanUs = Infinity;
-  for (let round = 0; round < PLAIN_RUN_ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     one = Math.min(one, (await chainRun(1, threads, quiet)).runUs);
     const c = await chainRun(CHAIN_KERNELS, threads, quiet);
     chain = Math.min(chain, c.runUs);
@@ -72,7 +73,7 @@ async function plainRunCosts(
 }
 
 /**
- * Rounds of the plain-run measurements, the best of each figure kept. Four fresh processes measured
+ * Rounds of the plain-run measurements (measureHost's default), the best of each figure kept. Four fresh processes measured
  * here with two rounds: a session.run of 24–33 µs, a trivial kernel 0.27–0.72 µs, the profiler's
  * in-span cost 2.89–3.03 µs; with five: 15.8–17.5 µs, 0.42–0.44 µs and 2.77–2.86 µs. Tiny-kernel
  * models move with these by ~5% end to end (ppocr-cls: 221 kernels in 1.6 ms).
@@ -103,6 +104,7 @@ export async function measureHost(
   threadCounts: readonly number[],
   runs = 7,
   quiet = true,
+  plainRounds = PLAIN_RUN_ROUNDS,
 ): Promise<HostMeasurements> {
   const cpus = os.cpus();
   const matmul = matmulGraph(MATMUL_N);
@@ -115,7 +117,7 @@ export async function measureHost(
   const trivialKernel: Record<number, number> = {};
   const spanInflation: Record<number, number> = {};
   for (const t of threadCounts) {
-    const plain = await plainRunCosts(t, quiet);
+    const plain = await plainRunCosts(t, quiet, plainRounds);
     sessionRun[t] = plain.sessionUs;
     trivialKernel[t] = plain.kernelUs;
     spanInflation[t] = plain.spanInflationUs;
@@ -146,7 +148,7 @@ export async function measureHost(
       `worker hand-off: median half round trip of a tensor between two worker threads (shared-buffer copy + port message); ` +
       `executor request: median wall time less session.run of a one-Relu model run by the Node executor on one worker, 16 floats and 1 MiB in and out; ` +
       `worker boundary: median wall time of two chained Relus on two per-core workers less both on one (taking turns), 16 floats and 1 MiB between them; ` +
-      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats, best of ${PLAIN_RUN_ROUNDS} rounds; ` +
+      `session run: p20 of ${SESSION_RUNS} plain session.run wall times of a one-Relu model on 16 floats, best of ${plainRounds} rounds; ` +
       `trivial kernel: the same for a chain of ${CHAIN_KERNELS} such Relus, less the one-Relu run, per extra Relu; ` +
       `profiler span: the median profiled span of those Relus less that plain cost`,
     measuredAt: new Date().toISOString(),
