@@ -73,10 +73,11 @@ async function plainRunCosts(
 }
 
 /**
- * Rounds of the plain-run measurements (measureHost's default), the best of each figure kept. Four fresh processes measured
- * here with two rounds: a session.run of 24–33 µs, a trivial kernel 0.27–0.72 µs, the profiler's
- * in-span cost 2.89–3.03 µs; with five: 15.8–17.5 µs, 0.42–0.44 µs and 2.77–2.86 µs. Tiny-kernel
- * models move with these by ~5% end to end (ppocr-cls: 221 kernels in 1.6 ms).
+ * Rounds of the plain-run measurements (measureHost's default), the best of each figure kept. Four
+ * fresh processes measured here with two rounds: a session.run of 24–33 µs, a trivial kernel
+ * 0.27–0.72 µs, the profiler's in-span cost 2.89–3.03 µs; with five: 15.8–17.5 µs, 0.42–0.44 µs
+ * and 2.77–2.86 µs. Tiny-kernel models move with these by ~5% end to end (ppocr-cls: 221 kernels in
+ * 1.6 ms).
  */
 const PLAIN_RUN_ROUNDS = 5;
 /** Runs timed per figure: each takes 10–60 µs, so hundreds cost tens of milliseconds. */
