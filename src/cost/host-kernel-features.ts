@@ -297,9 +297,11 @@ function counters(node: Node, graph: Graph): Float64Array {
   // packed at session creation, so no other counter saw them. Without it the fit priced that read by
   // output elements and panel passes; held out by family, per op 54.5 → 56.0% (1×1 convs at two
   // threads 59.8 → 68.9%, MatMuls at one 89.4 → 96.1%), end to end 74.1 → 78.7%.
-  if (conv || gemm) f[F.weightElems] = nodeInfo(node, graph).paramBytes / 4;
-  if ((conv || gemm) && weightFootprintBytes(graph) > LLC_BYTES)
-    f[F.dramWeights] = nodeInfo(node, graph).paramBytes / 4;
+  if (conv || gemm) {
+    const weights = nodeInfo(node, graph).paramBytes / 4;
+    f[F.weightElems] = weights;
+    if (weightFootprintBytes(graph) > LLC_BYTES) f[F.dramWeights] = weights;
+  }
   if (conv) convFeatures(node, graph, f);
   else if (gemm) gemmFeatures(node, graph, f);
   else {
