@@ -50,7 +50,11 @@ export const QUICK_CALIBRATION = `quick calibration on ${QUICK_MODELS.map((m) =>
  * runs (the study saves it beside its results); hostForExecution fits the same thing in memory.
  */
 export async function quickHostFile(): Promise<HostFile> {
-  const measurements = await measureHost(QUICK_THREADS, 3, false, QUICK_PLAIN_ROUNDS);
+  const measurements = await measureHost(QUICK_THREADS, {
+    runs: 3,
+    quiet: false,
+    plainRounds: QUICK_PLAIN_ROUNDS,
+  });
   const data: ProfiledModel[] = [];
   for (const m of QUICK_MODELS) {
     const target = loadProfileTarget(m.spec, m.inputs ?? [], {}, { deploy: true });

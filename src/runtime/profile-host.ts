@@ -100,12 +100,18 @@ async function kernelMs(graph: Graph, threads: number, runs: number, quiet = tru
   return node ? Math.min(...node.latency.samplesMs) : Infinity;
 }
 
-/** `quiet` = false measures at once instead of waiting for a quiet machine (quick calibration). */
+export interface MeasureHostOptions {
+  /** Runs of each peak micro-benchmark, the best kept (default 7). */
+  runs?: number;
+  /** Wait for a quiet machine before each measurement (default); false measures at once (quick calibration). */
+  quiet?: boolean;
+  /** Rounds of the plain-run measurements, the best of each figure kept (default PLAIN_RUN_ROUNDS). */
+  plainRounds?: number;
+}
+
 export async function measureHost(
   threadCounts: readonly number[],
-  runs = 7,
-  quiet = true,
-  plainRounds = PLAIN_RUN_ROUNDS,
+  { runs = 7, quiet = true, plainRounds = PLAIN_RUN_ROUNDS }: MeasureHostOptions = {},
 ): Promise<HostMeasurements> {
   const cpus = os.cpus();
   const matmul = matmulGraph(MATMUL_N);
