@@ -49,8 +49,8 @@ export interface ProfiledModel {
   profile: ModelProfile;
   /**
    * End-to-end estimates (ms) of every measurement session of this profile when it was taken in
-   * several (runtime/profile-suite.ts keeps the quietest run and each node's fastest session as
-   * `profile`, fastestOf); absent for one session.
+   * several (runtime/profile-sessions.ts merges them as `profile`: at one thread each node's fastest
+   * session, at more the mean); absent for one session.
    */
   sessionsMs?: number[];
   /**

@@ -27,6 +27,7 @@ import { whisperTinyEncoder } from '../zoo/whisper.js';
 import { yolov2, yolov4Tiny } from '../zoo/yolo.js';
 import { estimateOf, type ModelProfile } from '../cost/measurements.js';
 import { cachedProfile } from './profile-cache.js';
+import { mergeSessions } from './profile-sessions.js';
 import { loadProfileTarget, type ProfileOptions } from './profile.js';
 
 export interface SuiteModel {
@@ -170,61 +171,27 @@ export interface SuiteProgress {
 }
 
 /**
- * Which session of a profile is kept: the least geometric mean of its plain and profiled p20s. The
- * two kinds of run are interleaved, so a quiet session is quiet for both, and the per-op times come
- * from the profiled runs while end to end comes from the plain ones. Measured on the AMD EPYC KVM
- * guest (27 families × 2 sizes × 2 thread counts, five sessions each; fastest of two sessions against
- * the fastest of two others, six pairings): per node within ±10% 55.4% kept by plain runs, 56.2% by
- * profiled, 56.4% by both; held out by family, per op 47.7 → 49.4%, end to end 74.1 → 75.0%.
- */
-export function sessionScore(profile: Pick<ModelProfile, 'endToEnd' | 'profiledEndToEnd'>): number {
-  return Math.sqrt(estimateOf(profile.endToEnd) * estimateOf(profile.profiledEndToEnd));
-}
-
-/**
- * Two sessions of one profile as one: the whole run (end to end, profiled, unmapped events) of the
- * quieter (sessionScore; the earlier on a tie), and each node as measured in the session where it ran
- * fastest. A neighbour's load only adds time, and memory-bound kernels feel it in spells the whole-run
- * score does not catch: across nine sessions of PP-OCR det at one thread, its Adds and Muls ran
- * 0.74–1.09× their median while the whole run ran 1.0–1.55× its fastest, and the quietest run was not
- * the one quietest for them. Each node's fastest session repeated better than the quietest run's
- * (even against odd sessions, four a side: per node within ±10% for 78.3% against 74.8% at one thread,
- * 70.5% against 66.9% at two), and the held-out model fitted on them scored 54.0% per op against
- * 52.3% (five sessions) and 56.6% against 53.3% (nine).
- */
-export function fastestOf(kept: ModelProfile | undefined, next: ModelProfile): ModelProfile {
-  if (!kept) return next;
-  const run = sessionScore(next) < sessionScore(kept) ? next : kept;
-  const other = run === next ? kept : next;
-  const otherNodes = new Map(other.nodes.map((n) => [n.node, n]));
-  const nodes = run.nodes.map((n) => {
-    const o = otherNodes.get(n.node);
-    return o && estimateOf(o.latency) < estimateOf(n.latency) ? o : n;
-  });
-  return { ...run, nodes };
-}
-
-/**
  * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both
  * plain and profiled wall times is known within ±2% (95%), up to 80 rounds or 3 s of measuring per
  * profile. Each profile is taken in `sessions` passes over the whole suite, minutes apart, and the
- * quietest session is kept (sessionScore: its plain and profiled runs together fastest). On a shared
- * VM the whole machine slows by 10–75% for seconds to minutes at a time (a neighbour on the host; no
- * process in the guest): one-thread and two-thread runs of one model, profiled minutes apart, differed
- * that much in every node. Slow spells come and go while the fast state recurs, so the fastest of
- * several short sessions is reproducible where one long session is not; each node keeps its own
- * fastest session (fastestOf). Measured on an AMD EPYC KVM guest, eight families profiled three
- * times over (nine sessions each): a node's p20 from one session agreed within ±10% with another
- * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of
- * three, 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of
- * measuring (loading and warming up the rest), so a full calibration from nothing takes about 50 min
- * (three sessions of ≤ 6 s: 35 min). Later, on the whole suite (108 profiles, nine sessions): the
- * quietest of k even-numbered sessions against the quietest of k odd-numbered ones, for k = 1, 2, 3,
- * 4, agreed per node for 50, 57, 65, 71% and end to end for 58, 69, 72, 73%. Kept from nine
- * sessions rather than five (each node's fastest, fastestOf), the held-out model scored 57.2% per op
- * (five: 54.5%) and 75.9% end to end (74.1%), 90.7% at one thread, for 37 min more of measuring:
- * five stays the default, so that a calibration from nothing stays under an hour, and `--sessions`
- * takes more where "measured again" (repeatability.ts) reports too little.
+ * sessions are merged (profile-sessions.ts mergeSessions): at one thread the quietest session's run
+ * and each node's fastest session, at more threads the mean of the sessions. On a shared VM the whole
+ * machine slows by 10–75% for seconds to minutes at a time (a neighbour on the host; no process in
+ * the guest): one-thread and two-thread runs of one model, profiled minutes apart, differed that much
+ * in every node. Slow spells come and go while the fast state recurs, so the fastest of several short
+ * sessions is reproducible where one long session is not. Measured on an AMD EPYC KVM guest, eight
+ * families profiled three times over (nine sessions each): a node's p20 from one session agreed
+ * within ±10% with another session's for 47% of nodes; the fastest of two sessions with the fastest
+ * of two others, 56%; of three, 67%; of four, 78%. The price is time: a session of a profile took
+ * 5.6 s here at ≤ 3 s of measuring (loading and warming up the rest), so a full calibration from
+ * nothing takes about 50 min (three sessions of ≤ 6 s: 35 min). Later, on the whole suite (108
+ * profiles, nine sessions): the quietest of k even-numbered sessions against the quietest of k
+ * odd-numbered ones, for k = 1, 2, 3, 4, agreed per node for 50, 57, 65, 71% and end to end for 58,
+ * 69, 72, 73%; two-thread profiles repeated far worse than one-thread ones, which is why they take
+ * the mean (meanOf). Kept from nine sessions rather than five, the held-out model scored 59.4% per
+ * op (five: 53.5%) and 90.7% end to end (87.0%), for 37 min more of measuring: five stays the
+ * default, so that a calibration from nothing stays under an hour, and `--sessions` takes more
+ * where "measured again" (repeatability.ts) reports too little.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
@@ -241,10 +208,7 @@ export async function profileSuite(
   opts: Omit<ProfileOptions, 'threads' | 'inputs' | 'values'> & {
     cacheDir?: string | false;
     quiet?: boolean;
-    /**
-     * Passes over the suite; each profile keeps its quietest run and each node's fastest
-     * session (fastestOf).
-     */
+    /** Passes over the suite, merged per profile by mergeSessions (profile-sessions.ts). */
     sessions?: number;
     /** Default 'deployed'. */
     graphs?: SuiteGraphs;
@@ -259,10 +223,8 @@ export async function profileSuite(
       ? { graph: deploy ? deployGraph(m.build()) : m.build(), values: m.values }
       : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy }),
   }));
-  const best: ProfiledModel[] = [];
-  // Per profile, the even-numbered and the odd-numbered sessions, each merged by fastestOf
-  // (repeatability.ts).
-  const halves: [ModelProfile | undefined, ModelProfile | undefined][] = [];
+  // Every session of each profile (models × threads, in that order), merged once all are taken.
+  const taken: ModelProfile[][] = [];
   const total = models.length * threads.length * sessions;
   let done = 0;
   for (let session = 0; session < sessions; session++) {
@@ -278,28 +240,27 @@ export async function profileSuite(
           values: m.values,
           session,
         });
-        const kept = best[i];
-        const [even0, odd0] = halves[i] ?? [];
-        const [even, odd] =
-          session % 2 === 0 ? [fastestOf(even0, profile), odd0] : [even0, fastestOf(odd0, profile)];
-        halves[i] = [even, odd];
-        best[i] = {
-          family: m.family,
-          graph: target.graph,
-          profile: fastestOf(kept?.profile, profile),
-          ...(sessions > 1
-            ? { sessionsMs: [...(kept?.sessionsMs ?? []), estimateOf(profile.endToEnd)] }
-            : {}),
-          ...(even && odd ? { halves: [even, odd] as const } : {}),
-        };
-        i++;
+        (taken[i++] ??= []).push(profile);
         done++;
         const pass = sessions > 1 ? ` (session ${session + 1}/${sessions})` : '';
         onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}${pass}` });
       }
     }
   }
-  return best;
+  const perModel = targets.flatMap((x) => threads.map(() => x));
+  return taken.map((profiles, i) => {
+    const { m, target } = perModel[i]!;
+    // The even-numbered and the odd-numbered sessions, each merged the same way (repeatability.ts).
+    const even = profiles.filter((_, s) => s % 2 === 0);
+    const odd = profiles.filter((_, s) => s % 2 === 1);
+    return {
+      family: m.family,
+      graph: target.graph,
+      profile: mergeSessions(profiles),
+      ...(sessions > 1 ? { sessionsMs: profiles.map((p) => estimateOf(p.endToEnd)) } : {}),
+      ...(odd.length > 0 ? { halves: [mergeSessions(even), mergeSessions(odd)] as const } : {}),
+    };
+  });
 }
 
 function shapeLabel(m: SuiteModel, g: Graph): string {

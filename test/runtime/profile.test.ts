@@ -200,6 +200,32 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     expect(single.sessionsMs).toBeUndefined();
     expect(single.halves).toBeUndefined();
   });
+
+  it('keeps, of a two-thread suite profile, the mean of its sessions, and of each half the mean of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hetero-sessions-'));
+    const scaled = (p: ModelProfile, k: number): ModelProfile => ({
+      ...p,
+      endToEnd: latencyStats(p.endToEnd.samplesMs.map((ms) => ms * k)),
+      profiledEndToEnd: latencyStats(p.profiledEndToEnd.samplesMs.map((ms) => ms * k)),
+    });
+    // The host put both threads on one core for session 1: the whole run took 1.5× as long.
+    [1, 1.5, 1.1].forEach((k, s) => writeCachedProfile(dir, scaled(two, k), s));
+    const suite = [{ family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [] }];
+    const [kept] = await profileSuite(suite, [2], {
+      runs: 3,
+      cacheDir: dir,
+      sessions: 3,
+      graphs: 'as-given',
+    });
+    const ms = two.endToEnd.estimateMs;
+    expect(kept.profile.threads).toBe(2);
+    expect(kept.profile.endToEnd.estimateMs).toBeCloseTo((ms * (1 + 1.5 + 1.1)) / 3, 9);
+    expect(kept.halves?.map((h) => h.endToEnd.estimateMs)).toEqual([
+      expect.closeTo((ms * (1 + 1.1)) / 2, 9),
+      expect.closeTo(ms * 1.5, 9),
+    ]);
+    expect(kept.sessionsMs).toEqual([ms, ms * 1.5, ms * 1.1].map((x) => expect.closeTo(x, 9)));
+  });
 });
 
 describe('profileModel errors', () => {

@@ -1,0 +1,112 @@
+// A profile measured in several sessions, as one measurement: how the sessions the suite takes
+// (profile-suite.ts) are merged, for calibration and validation and for the two halves that say how
+// well the measurements repeat (cost/repeatability.ts).
+import {
+  estimateOf,
+  kernelLatencyStats,
+  latencyStats,
+  type LatencyStats,
+  type ModelProfile,
+} from '../cost/measurements.js';
+
+/**
+ * The quietest of a profile's sessions: the least geometric mean of its plain and profiled p20s. The
+ * two kinds of run are interleaved, so a quiet session is quiet for both, and the per-op times come
+ * from the profiled runs while end to end comes from the plain ones. Measured on the AMD EPYC KVM
+ * guest (27 families × 2 sizes × 2 thread counts, five sessions each; fastest of two sessions against
+ * the fastest of two others, six pairings): per node within ±10% 55.4% kept by plain runs, 56.2% by
+ * profiled, 56.4% by both; held out by family, per op 47.7 → 49.4%, end to end 74.1 → 75.0%.
+ */
+export function sessionScore(profile: Pick<ModelProfile, 'endToEnd' | 'profiledEndToEnd'>): number {
+  return Math.sqrt(estimateOf(profile.endToEnd) * estimateOf(profile.profiledEndToEnd));
+}
+
+/**
+ * Two sessions of a one-thread profile as one: the whole run (end to end, profiled, unmapped events)
+ * of the quieter (sessionScore; the earlier on a tie), and each node as measured in the session where
+ * it ran fastest. A neighbour's load only adds time, and memory-bound kernels feel it in spells the
+ * whole-run score does not catch: across nine sessions of PP-OCR det at one thread, its Adds and Muls
+ * ran 0.74–1.09× their median while the whole run ran 1.0–1.55× its fastest, and the quietest run was
+ * not the one quietest for them. Each node's fastest session repeated better than the quietest run's
+ * (even against odd sessions, four a side: per node within ±10% for 78.3% against 74.8% at one
+ * thread), and the held-out model fitted on them scored 54.0% per op against 52.3% (five sessions)
+ * and 56.6% against 53.3% (nine).
+ */
+export function fastestOf(kept: ModelProfile | undefined, next: ModelProfile): ModelProfile {
+  if (!kept) return next;
+  const run = sessionScore(next) < sessionScore(kept) ? next : kept;
+  const other = run === next ? kept : next;
+  const otherNodes = new Map(other.nodes.map((n) => [n.node, n]));
+  const nodes = run.nodes.map((n) => {
+    const o = otherNodes.get(n.node);
+    return o && estimateOf(o.latency) < estimateOf(n.latency) ? o : n;
+  });
+  return { ...run, nodes };
+}
+
+/**
+ * Sessions of a parallel profile as one: every estimate (end to end, profiled, each node and kernel)
+ * the mean of the sessions' estimates; the rest (runs, unmapped events) the quietest session's. How
+ * fast threads run together depends on where the host puts them, and that holds for minutes: on the
+ * 2-vCPU KVM guest, one model's two-thread run was 1.55–1.67× faster than its one-thread run in three
+ * sessions and 1.05–1.10× in the next five (MobileNetV2 160 px; EfficientNet-B0 1.08–1.63×, MnasNet
+ * 1.02–2.00×). The fastest session catches the rare fast placement for some profiles and not for
+ * others: the even-numbered sessions' fastest against the odd-numbered ones' agreed end to end
+ * within ±10% for 59% of two-thread profiles, their means for 87% (per node 72.5% and 73.5%; nine
+ * sessions, five against four). At one thread the fastest repeats better (83% end to end against
+ * 69%), so one-thread profiles keep fastestOf. Held out by family (hetero validate), nine sessions:
+ * end to end 75.9% → 90.7% (two threads 59.3% → 88.9%), per op 58.3% → 59.4%; five sessions: end
+ * to end 78.7% → 87.0% (two threads 72.2% → 88.9%), but per op 56.0% → 53.5% (two threads 55.7% →
+ * 51.0%: the mean of five mixes the two placements in proportions that differ between families).
+ */
+export function meanOf(sessions: readonly ModelProfile[]): ModelProfile {
+  const run = sessions.reduce((a, b) => (sessionScore(b) < sessionScore(a) ? b : a));
+  const nodesBySession = sessions.map((s) => new Map(s.nodes.map((n) => [n.node, n])));
+  const nodes = run.nodes.map((n) => {
+    const same = nodesBySession.flatMap((m) => m.get(n.node) ?? []);
+    const kernels = n.kernels?.map((k) => ({
+      ...k,
+      latency: meanStats(
+        same.flatMap((m) => m.kernels?.find((q) => q.name === k.name)?.latency ?? []),
+        kernelLatencyStats,
+      ),
+    }));
+    return {
+      ...n,
+      latency: meanStats(
+        same.map((m) => m.latency),
+        kernelLatencyStats,
+      ),
+      ...(kernels ? { kernels } : {}),
+    };
+  });
+  return {
+    ...run,
+    endToEnd: meanStats(
+      sessions.map((s) => s.endToEnd),
+      latencyStats,
+    ),
+    profiledEndToEnd: meanStats(
+      sessions.map((s) => s.profiledEndToEnd),
+      latencyStats,
+    ),
+    nodes,
+  };
+}
+
+/** The mean of the sessions' estimates, with the spread (median, p10, p90) of all their runs pooled. */
+function meanStats(
+  stats: readonly LatencyStats[],
+  pooled: (samplesMs: number[]) => LatencyStats,
+): LatencyStats {
+  const meanMs = stats.reduce((sum, s) => sum + estimateOf(s), 0) / stats.length;
+  return { ...pooled(stats.flatMap((s) => s.samplesMs)), estimateMs: meanMs };
+}
+
+/** A profile's sessions as one measurement: fastestOf at one thread, meanOf at more. */
+export function mergeSessions(sessions: readonly ModelProfile[]): ModelProfile {
+  const first = sessions[0];
+  if (!first) throw new Error('mergeSessions: no sessions');
+  if (first.threads > 1) return meanOf(sessions);
+  return sessions.slice(1).reduce<ModelProfile>((kept, next) => fastestOf(kept, next), first);
+}

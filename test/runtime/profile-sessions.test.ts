@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { latencyStats, type ModelProfile } from '../../src/cost/measurements.js';
+import { fastestOf, meanOf, mergeSessions } from '../../src/runtime/profile-sessions.js';
+
+/** A profile of two nodes (the second run as two kernels) whose times are `scale` × the base ones. */
+function session(threads: number, scale: { run?: number; a?: number; b?: number }, runs = 4): ModelProfile {
+  const times = (ms: number, k: number): number[] =>
+    Array.from({ length: runs }, (_, i) => ms * k * (1 + i / 10));
+  const run = scale.run ?? 1;
+  const b = scale.b ?? 1;
+  return {
+    model: 'm',
+    fingerprint: 'f',
+    inputs: { x: [1, 4] },
+    threads,
+    runs,
+    endToEnd: latencyStats(times(2, run)),
+    profiledEndToEnd: latencyStats(times(2.2, run)),
+    nodes: [
+      { node: 'a', op: 'Conv', latency: latencyStats(times(1, scale.a ?? 1)) },
+      {
+        node: 'b',
+        op: 'Conv',
+        latency: latencyStats(times(0.5, b)),
+        kernels: [
+          { name: 'b', latency: latencyStats(times(0.4, b)) },
+          { name: 'b__relu', latency: latencyStats(times(0.1, b)) },
+        ],
+      },
+    ],
+    mappedShare: 1,
+    unmappedEvents: [{ name: `copy-${run}`, medianMs: 0.01 }],
+    runtime: { name: 'onnxruntime-node', version: 'test', graphOptimization: 'disabled' },
+    measuredAt: '2026-11-27T00:00:00.000Z',
+  };
+}
+
+const estimate = (p: ModelProfile, node: string): number =>
+  p.nodes.find((n) => n.node === node)!.latency.estimateMs;
+
+describe('mergeSessions', () => {
+  it('keeps, at one thread, the quietest run and each node its fastest session', () => {
+    const quiet = session(1, { run: 1, a: 1.3 });
+    const loud = session(1, { run: 1.4, a: 1, b: 1.2 });
+    const merged = mergeSessions([loud, quiet]);
+    expect(merged).toEqual(fastestOf(loud, quiet));
+    expect(merged.endToEnd).toEqual(quiet.endToEnd);
+    expect(merged.unmappedEvents).toEqual(quiet.unmappedEvents);
+    expect(estimate(merged, 'a')).toBe(estimate(loud, 'a'));
+    expect(estimate(merged, 'b')).toBe(estimate(quiet, 'b'));
+  });
+
+  it('takes, at more threads, the mean of the sessions: a slow session moves it by its share', () => {
+    const sessions = [
+      session(2, {}),
+      session(2, { run: 1.5, a: 1.5, b: 1.5 }),
+      session(2, { run: 1.3, b: 0.7 }),
+    ];
+    const merged = mergeSessions(sessions);
+    expect(merged).toEqual(meanOf(sessions));
+    const mean = (f: (p: ModelProfile) => number): number => sessions.reduce((s, p) => s + f(p), 0) / 3;
+    expect(merged.endToEnd.estimateMs).toBeCloseTo(
+      mean((p) => p.endToEnd.estimateMs),
+      12,
+    );
+    expect(merged.profiledEndToEnd.estimateMs).toBeCloseTo(
+      mean((p) => p.profiledEndToEnd.estimateMs),
+      12,
+    );
+    expect(estimate(merged, 'a')).toBeCloseTo(
+      mean((p) => estimate(p, 'a')),
+      12,
+    );
+    expect(estimate(merged, 'b')).toBeCloseTo(
+      mean((p) => estimate(p, 'b')),
+      12,
+    );
+    // Not the fastest session's: the slow one counts.
+    expect(merged.endToEnd.estimateMs).toBeGreaterThan(sessions[0]!.endToEnd.estimateMs * 1.2);
+    // A fused node's kernels are each the mean of the same kernel in every session.
+    const kernels = merged.nodes[1]!.kernels!;
+    expect(kernels.map((k) => k.name)).toEqual(['b', 'b__relu']);
+    const kernelMean = (i: number): number => mean((p) => p.nodes[1]!.kernels![i]!.latency.estimateMs);
+    expect(kernels[0]!.latency.estimateMs).toBeCloseTo(kernelMean(0), 12);
+    expect(kernels[1]!.latency.estimateMs).toBeCloseTo(kernelMean(1), 12);
+    // The spread is every session's runs pooled; the rest is the quietest session's.
+    expect(merged.endToEnd.samplesMs).toHaveLength(12);
+    expect(merged.nodes[0]!.latency.samplesMs).toHaveLength(12);
+    expect(merged.unmappedEvents).toEqual(sessions[0]!.unmappedEvents);
+    expect(merged.nodes.map((n) => n.node)).toEqual(['a', 'b']);
+  });
+
+  it('leaves one session as it is and refuses none', () => {
+    const only = session(2, { run: 1.2 });
+    expect(mergeSessions([only]).endToEnd.estimateMs).toBeCloseTo(only.endToEnd.estimateMs, 12);
+    expect(mergeSessions([session(1, {})])).toEqual(session(1, {}));
+    expect(() => mergeSessions([])).toThrow(/no sessions/);
+  });
+});
