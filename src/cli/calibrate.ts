@@ -36,7 +36,7 @@ interface CalibrateFlags {
 /** `--sessions`, shared by calibrate and validate. */
 export const SESSIONS_OPTION = [
   '--sessions <n>',
-  "measure every profile in this many sessions, minutes apart: one thread keeps the quietest run and each op's fastest session, more threads the mean of the sessions (more sessions on a noisy machine: they repeat better)",
+  "measure every profile in this many sessions, minutes apart: one thread keeps the quietest run and each op's fastest session, more threads the mean of the sessions for the run and the convs and MatMuls (more sessions on a noisy machine: they repeat better)",
   String(SUITE_PROFILE_OPTIONS.sessions),
 ] as const;
 
@@ -235,7 +235,7 @@ export function repeatabilityLine(r: MeasurementRepeatability): string {
       (t) => `t${t.threads} ${formatPercent(t.endToEnd.within10pct)} / ${formatPercent(t.perOp.within10pct)}`,
     )
     .join(', ');
-  return `measured again (every other session against the rest, each merged as all the sessions are: one thread the quietest run and each op's fastest session, more the mean) over ${r.profiles} profiles: end to end ${formatPercent(r.endToEnd.within10pct)}, per op (≥ ${r.minOpUs} µs) ${formatPercent(r.perOp.within10pct)} within ±10% of each other (end to end / per op by threads: ${byThreads}); worst session ${r.worstSessionRatio.toFixed(2)}× the quietest${disturbed}`;
+  return `measured again (every other session against the rest, each merged as all the sessions are) over ${r.profiles} profiles: end to end ${formatPercent(r.endToEnd.within10pct)}, per op (≥ ${r.minOpUs} µs) ${formatPercent(r.perOp.within10pct)} within ±10% of each other (end to end / per op by threads: ${byThreads}); worst session ${r.worstSessionRatio.toFixed(2)}× the quietest${disturbed}`;
 }
 
 function renderCalibration(

@@ -50,7 +50,7 @@ export interface ProfiledModel {
   /**
    * End-to-end estimates (ms) of every measurement session of this profile when it was taken in
    * several (runtime/profile-sessions.ts merges them as `profile`: at one thread each node's fastest
-   * session, at more the mean); absent for one session.
+   * session, at more the mean of the run and the dense kernels); absent for one session.
    */
   sessionsMs?: number[];
   /**

@@ -276,6 +276,21 @@ export function kernelClass(info: Pick<NodeInfo, 'op' | 'fineKey' | 'familyKey' 
   return `cat:${info.category}`;
 }
 
+/**
+ * Kernels in four groups: the dense kernel classes above, with every op that makes one pass over
+ * memory (element-wise, normalisation, pooling, data movement, views, control flow) as 'streaming'.
+ * The groups fail for different reasons: dense kernels by the model's shape effects, streaming ones
+ * (short, memory bound) also by how steady the machine runs. Validation breaks per-op fidelity down by
+ * them (validate-host.ts); a multi-thread profile's sessions merge by them (runtime/profile-sessions.ts).
+ */
+export type KernelGroup = 'gemm' | 'im2col' | 'grouped' | 'streaming';
+export const KERNEL_GROUPS: readonly KernelGroup[] = ['gemm', 'im2col', 'grouped', 'streaming'];
+
+export function kernelGroup(node: Node, graph: Graph): KernelGroup {
+  const cls = kernelClass(nodeInfo(node, graph));
+  return cls === 'gemm' || cls === 'im2col' || cls === 'grouped' ? cls : 'streaming';
+}
+
 function counters(node: Node, graph: Graph): Float64Array {
   const f = new Float64Array(KERNEL_FEATURE_COUNT);
   f[F.launch] = 1;

@@ -1,12 +1,12 @@
 // How well the host's measurements repeat: how much of a cost model's miss may be the measurement's.
 // A profile taken in several sessions (runtime/profile-suite.ts) merges them as one measurement
-// (runtime/profile-sessions.ts: at one thread each node's fastest session, at more the mean); the same
-// taken over the even-numbered sessions and over the odd-numbered ones are two independent
-// measurements of the same case, scored against each other with the fidelity metrics (fidelity.ts).
-// The kept value, taken over all the sessions, repeats better than either half, by how much is
-// not known; but where the halves agree within ±10% for only 77% of profiles end to end (the AMD
-// EPYC KVM guest, five sessions; 85% with nine), a model within ±10% of the kept values for 90%
-// would need them steadier than the halves are.
+// (runtime/profile-sessions.ts: at one thread each node's fastest session, at more the mean of the
+// run and the dense kernels); the same taken over the even-numbered sessions and over the
+// odd-numbered ones are two independent measurements of the same case, scored against each other
+// with the fidelity metrics (fidelity.ts). The kept value, taken over all the sessions, repeats
+// better than either half, by how much is not known; but where the halves agree within ±10% for only
+// 77% of profiles end to end (the AMD EPYC KVM guest, five sessions; 85% with nine), a model within
+// ±10% of the kept values for 90% would need them steadier than the halves are.
 import type { ModelProfile } from './measurements.js';
 import { estimateOf } from './measurements.js';
 import { DEFAULT_MIN_OP_US, summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
@@ -23,7 +23,10 @@ export interface RepeatSummary {
 /** A profile's two halves of sessions and every session's plain end-to-end estimate (ms). */
 export interface RepeatedProfile {
   profile: Pick<ModelProfile, 'model' | 'threads'>;
-  /** The even-numbered sessions (0, 2, …) and the odd-numbered ones (1, 3, …), each merged by mergeSessions. */
+  /**
+   * The even-numbered sessions (0, 2, …) and the odd-numbered ones (1, 3, …), each merged by
+   * mergeSessions (runtime/profile-sessions.ts).
+   */
   halves?: readonly [SessionMeasurement, SessionMeasurement];
   sessionsMs?: readonly number[];
 }
@@ -31,7 +34,7 @@ export interface RepeatedProfile {
 /**
  * The odd-numbered half's estimates scored as predictions of the even-numbered half's: whole runs, and
  * nodes of at least `minOpUs` in the even-numbered half; overall and per thread count (on the 2-vCPU
- * KVM guest, nine sessions, five against four: one thread 83% / 78%, two threads 87% / 72%).
+ * KVM guest, nine sessions, five against four: one thread 83% / 78%, two threads 87% / 79%).
  */
 export interface MeasurementRepeatability extends RepeatSummary {
   /** Profiles measured in two sessions or more. */

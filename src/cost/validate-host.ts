@@ -7,7 +7,7 @@
 // default) and compares with what was measured. Nothing held out reaches its fold's fit: kernel
 // models, curves and run overhead are all fitted without it. A FLOPs-only baseline (latency = FLOPs /
 // one fitted GFLOPS per thread count, also held out the same way) is scored beside it.
-import type { Graph, Node } from '../graph/types.js';
+import type { Graph } from '../graph/types.js';
 import type { HostMeasurements } from '../hardware/host.js';
 import {
   calibrateHost,
@@ -20,10 +20,12 @@ import {
 import { DEFAULT_MIN_OP_US, summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
 import { measurementRepeatability, type MeasurementRepeatability } from './repeatability.js';
 import { estimateOf, median } from './measurements.js';
-import { kernelClass } from './host-kernel-features.js';
+import { KERNEL_GROUPS, kernelGroup, type KernelGroup } from './host-kernel-features.js';
 import { createCostModel } from './model.js';
 import { nodeInfo } from './roofline.js';
 import type { CostModel } from './types.js';
+
+export { KERNEL_GROUPS, kernelGroup, type KernelGroup };
 
 /**
  * What each fold holds out: a whole model family (every input size), or one model at one input size.
@@ -49,20 +51,6 @@ export interface ModelCase {
   backgroundCores?: number;
   /** The threads its runs had when others took cores (effectiveThreads); absent = `threads`. */
   effectiveThreads?: number;
-}
-
-/**
- * How the per-op breakdown groups kernels: the host kernel classes (host-kernel-features.ts), with
- * every op that makes one pass over memory (element-wise, normalisation, pooling, data movement,
- * views, control flow) as 'streaming'. The groups fail for different reasons: dense kernels by the
- * model's shape effects, streaming ones (short, memory bound) also by how steady the machine runs.
- */
-export type KernelGroup = 'gemm' | 'im2col' | 'grouped' | 'streaming';
-export const KERNEL_GROUPS: readonly KernelGroup[] = ['gemm', 'im2col', 'grouped', 'streaming'];
-
-export function kernelGroup(node: Node, graph: Graph): KernelGroup {
-  const cls = kernelClass(nodeInfo(node, graph));
-  return cls === 'gemm' || cls === 'im2col' || cls === 'grouped' ? cls : 'streaming';
 }
 
 /** Scored per-op cases of one kernel group at one thread count. */

@@ -8,6 +8,8 @@ import {
   type LatencyStats,
   type ModelProfile,
 } from '../cost/measurements.js';
+import { kernelGroup } from '../cost/host-kernel-features.js';
+import type { Graph } from '../graph/types.js';
 
 /**
  * The quietest of a profile's sessions: the least geometric mean of its plain and profiled p20s. The
@@ -45,25 +47,29 @@ export function fastestOf(kept: ModelProfile | undefined, next: ModelProfile): M
 }
 
 /**
- * Sessions of a parallel profile as one: every estimate (end to end, profiled, each node and kernel)
- * the mean of the sessions' estimates; the rest (runs, unmapped events) the quietest session's. How
- * fast threads run together depends on where the host puts them, and that holds for minutes: on the
- * 2-vCPU KVM guest, one model's two-thread run was 1.55–1.67× faster than its one-thread run in three
- * sessions and 1.05–1.10× in the next five (MobileNetV2 160 px; EfficientNet-B0 1.08–1.63×, MnasNet
- * 1.02–2.00×). The fastest session catches the rare fast placement for some profiles and not for
- * others: the even-numbered sessions' fastest against the odd-numbered ones' agreed end to end
- * within ±10% for 59% of two-thread profiles, their means for 87% (per node 72.5% and 73.5%; nine
- * sessions, five against four). At one thread the fastest repeats better (83% end to end against
- * 69%), so one-thread profiles keep fastestOf. Held out by family (hetero validate), nine sessions:
- * end to end 75.9% → 90.7% (two threads 59.3% → 88.9%), per op 58.3% → 59.4%; five sessions: end
- * to end 78.7% → 87.0% (two threads 72.2% → 88.9%), but per op 56.0% → 53.5% (two threads 55.7% →
- * 51.0%: the mean of five mixes the two placements in proportions that differ between families).
+ * Sessions of a parallel profile as one: the whole run (end to end and profiled) and each dense
+ * kernel (`dense`: SGEMM, im2col and grouped convs, which run on every thread) the mean of the
+ * sessions' estimates; each streaming kernel its fastest session, as at one thread; the rest (runs,
+ * unmapped events) the quietest session's. How fast threads compute together depends on where the
+ * host puts them, and that holds for minutes: on the 2-vCPU KVM guest, one model's two-thread run was
+ * 1.55–1.67× faster than its one-thread run in three sessions and 1.05–1.10× in the next five
+ * (MobileNetV2 160 px; EfficientNet-B0 1.08–1.63×, MnasNet 1.02–2.00×). The fastest session catches
+ * the rare fast placement for some profiles and not for others: the even-numbered sessions' fastest
+ * against the odd-numbered ones' agreed end to end within ±10% for 59% of two-thread profiles, their
+ * means for 87% (nine sessions, five against four; at one thread the fastest repeats better, 83%
+ * against 69%). A streaming kernel's speed is set by memory traffic, its neighbours' included, which
+ * only adds time, so its fastest session stays the measurement: averaged too, the two-thread per-op
+ * cases held out by family fell from 55.7% to 51.0% within ±10% (five sessions), Adds the most.
+ * Held out by family (hetero validate), against every session merged by fastestOf: nine sessions,
+ * end to end 75.9% → 92.6%, per op 58.3% → 60.9%; five sessions, 78.7% → 87.0% and 56.0% → 56.9%.
  */
-export function meanOf(sessions: readonly ModelProfile[]): ModelProfile {
+export function parallelMerge(sessions: readonly ModelProfile[], dense: ReadonlySet<string>): ModelProfile {
   const run = sessions.reduce((a, b) => (sessionScore(b) < sessionScore(a) ? b : a));
   const nodesBySession = sessions.map((s) => new Map(s.nodes.map((n) => [n.node, n])));
   const nodes = run.nodes.map((n) => {
     const same = nodesBySession.flatMap((m) => m.get(n.node) ?? []);
+    if (!dense.has(n.node))
+      return same.reduce((a, b) => (estimateOf(b.latency) < estimateOf(a.latency) ? b : a));
     const kernels = n.kernels?.map((k) => ({
       ...k,
       latency: meanStats(
@@ -103,10 +109,18 @@ function meanStats(
   return { ...pooled(stats.flatMap((s) => s.samplesMs)), estimateMs: meanMs };
 }
 
-/** A profile's sessions as one measurement: fastestOf at one thread, meanOf at more. */
-export function mergeSessions(sessions: readonly ModelProfile[]): ModelProfile {
+/** Nodes of a graph whose kernels are dense (SGEMM, im2col or grouped conv: parallelMerge averages them). */
+export function denseNodes(graph: Graph): Set<string> {
+  return new Set(graph.nodes.filter((n) => kernelGroup(n, graph) !== 'streaming').map((n) => n.id));
+}
+
+/**
+ * A profile's sessions as one measurement: fastestOf at one thread, parallelMerge at more (`dense`:
+ * denseNodes of the profiled graph).
+ */
+export function mergeSessions(sessions: readonly ModelProfile[], dense: ReadonlySet<string>): ModelProfile {
   const first = sessions[0];
   if (!first) throw new Error('mergeSessions: no sessions');
-  if (first.threads > 1) return meanOf(sessions);
+  if (first.threads > 1) return parallelMerge(sessions, dense);
   return sessions.slice(1).reduce<ModelProfile>((kept, next) => fastestOf(kept, next), first);
 }

@@ -27,7 +27,7 @@ import { whisperTinyEncoder } from '../zoo/whisper.js';
 import { yolov2, yolov4Tiny } from '../zoo/yolo.js';
 import { estimateOf, type ModelProfile } from '../cost/measurements.js';
 import { cachedProfile } from './profile-cache.js';
-import { mergeSessions } from './profile-sessions.js';
+import { denseNodes, mergeSessions } from './profile-sessions.js';
 import { loadProfileTarget, type ProfileOptions } from './profile.js';
 
 export interface SuiteModel {
@@ -171,27 +171,26 @@ export interface SuiteProgress {
 }
 
 /**
- * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both
- * plain and profiled wall times is known within ±2% (95%), up to 80 rounds or 3 s of measuring per
- * profile. Each profile is taken in `sessions` passes over the whole suite, minutes apart, and the
- * sessions are merged (profile-sessions.ts mergeSessions): at one thread the quietest session's run
- * and each node's fastest session, at more threads the mean of the sessions. On a shared VM the whole
- * machine slows by 10–75% for seconds to minutes at a time (a neighbour on the host; no process in
- * the guest): one-thread and two-thread runs of one model, profiled minutes apart, differed that much
- * in every node. Slow spells come and go while the fast state recurs, so the fastest of several short
- * sessions is reproducible where one long session is not. Measured on an AMD EPYC KVM guest, eight
- * families profiled three times over (nine sessions each): a node's p20 from one session agreed
- * within ±10% with another session's for 47% of nodes; the fastest of two sessions with the fastest
- * of two others, 56%; of three, 67%; of four, 78%. The price is time: a session of a profile took
- * 5.6 s here at ≤ 3 s of measuring (loading and warming up the rest), so a full calibration from
- * nothing takes about 50 min (three sessions of ≤ 6 s: 35 min). Later, on the whole suite (108
- * profiles, nine sessions): the quietest of k even-numbered sessions against the quietest of k
- * odd-numbered ones, for k = 1, 2, 3, 4, agreed per node for 50, 57, 65, 71% and end to end for 58,
- * 69, 72, 73%; two-thread profiles repeated far worse than one-thread ones, which is why they take
- * the mean (meanOf). Kept from nine sessions rather than five, the held-out model scored 59.4% per
- * op (five: 53.5%) and 90.7% end to end (87.0%), for 37 min more of measuring: five stays the
- * default, so that a calibration from nothing stays under an hour, and `--sessions` takes more
- * where "measured again" (repeatability.ts) reports too little.
+ * How the suite measures (caller options win): at least 20 rounds, then more until the p20 of both plain and
+ * profiled wall times is known within ±2% (95%), up to 80 rounds or 3 s of measuring per profile. Each
+ * profile is taken in `sessions` passes over the whole suite, minutes apart, and the sessions are merged
+ * (profile-sessions.ts mergeSessions): at one thread the quietest session's run and each node's fastest
+ * session, at more threads the mean of the sessions for the run and the dense kernels. On a shared VM the
+ * whole machine slows by 10–75% for seconds to minutes at a time (a neighbour on the host; no process in the
+ * guest): one-thread and two-thread runs of one model, profiled minutes apart, differed that much in every
+ * node. Slow spells come and go while the fast state recurs, so the fastest of several short sessions is
+ * reproducible where one long session is not. Measured on an AMD EPYC KVM guest, eight families profiled
+ * three times over (nine sessions each): a node's p20 from one session agreed within ±10% with another
+ * session's for 47% of nodes; the fastest of two sessions with the fastest of two others, 56%; of three,
+ * 67%; of four, 78%. The price is time: a session of a profile took 5.6 s here at ≤ 3 s of measuring
+ * (loading and warming up the rest), so a full calibration from nothing takes about 50 min (three sessions
+ * of ≤ 6 s: 35 min). Later, on the whole suite (108 profiles, nine sessions): the quietest of k
+ * even-numbered sessions against the quietest of k odd-numbered ones, for k = 1, 2, 3, 4, agreed per node
+ * for 50, 57, 65, 71% and end to end for 58, 69, 72, 73%; two-thread profiles repeated far worse than
+ * one-thread ones, which is why they take the mean (parallelMerge). Kept from nine sessions rather than
+ * five, the held-out model scored 60.9% per op (five: 56.9%) and 92.6% end to end (87.0%), for 37 min more
+ * of measuring: five stays the default, so that a calibration from nothing stays under an hour, and
+ * `--sessions` takes more where "measured again" (repeatability.ts) reports too little.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
@@ -250,15 +249,16 @@ export async function profileSuite(
   const perModel = targets.flatMap((x) => threads.map(() => x));
   return taken.map((profiles, i) => {
     const { m, target } = perModel[i]!;
+    const dense = denseNodes(target.graph);
     // The even-numbered and the odd-numbered sessions, each merged the same way (repeatability.ts).
     const even = profiles.filter((_, s) => s % 2 === 0);
     const odd = profiles.filter((_, s) => s % 2 === 1);
     return {
       family: m.family,
       graph: target.graph,
-      profile: mergeSessions(profiles),
+      profile: mergeSessions(profiles, dense),
       ...(sessions > 1 ? { sessionsMs: profiles.map((p) => estimateOf(p.endToEnd)) } : {}),
-      ...(odd.length > 0 ? { halves: [mergeSessions(even), mergeSessions(odd)] as const } : {}),
+      ...(odd.length > 0 ? { halves: [mergeSessions(even, dense), mergeSessions(odd, dense)] as const } : {}),
     };
   });
 }
