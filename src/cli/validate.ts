@@ -3,13 +3,8 @@
 import type { Command } from 'commander';
 import { FIDELITY_TARGETS, type FidelitySummary } from '../cost/fidelity.js';
 import { ESTIMATE_QUANTILE } from '../cost/measurements.js';
-import {
-  HOLD_OUTS,
-  validateHost,
-  type HoldOut,
-  type KernelGroup,
-  type ValidationReport,
-} from '../cost/validate-host.js';
+import type { KernelGroup } from '../cost/host-kernel-features.js';
+import { HOLD_OUTS, validateHost, type HoldOut, type ValidationReport } from '../cost/validate-host.js';
 import { HeteroError } from '../errors.js';
 import { phoneFidelity } from '../cost/calibrate-published.js';
 import { getDevice } from '../hardware/catalog.js';

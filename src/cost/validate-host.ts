@@ -25,8 +25,6 @@ import { createCostModel } from './model.js';
 import { nodeInfo } from './roofline.js';
 import type { CostModel } from './types.js';
 
-export { KERNEL_GROUPS, kernelGroup, type KernelGroup };
-
 /**
  * What each fold holds out: a whole model family (every input size), or one model at one input size.
  */

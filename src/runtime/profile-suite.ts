@@ -216,48 +216,43 @@ export async function profileSuite(
 ): Promise<ProfiledModel[]> {
   const sessions = Math.max(1, Math.floor(opts.sessions ?? SUITE_PROFILE_OPTIONS.sessions));
   const deploy = (opts.graphs ?? 'deployed') === 'deployed';
-  const targets = models.map((m) => ({
-    m,
-    target: m.build
+  // Each profile (models × threads) with every session of it, merged once all are taken.
+  const profiles = models.flatMap((m) => {
+    const target = m.build
       ? { graph: deploy ? deployGraph(m.build()) : m.build(), values: m.values }
-      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy }),
-  }));
-  // Every session of each profile (models × threads, in that order), merged once all are taken.
-  const taken: ModelProfile[][] = [];
-  const total = models.length * threads.length * sessions;
+      : loadProfileTarget(m.spec, m.inputs, m.values ?? {}, { deploy });
+    const dense = denseNodes(target.graph);
+    return threads.map((t) => ({ m, target, dense, t, taken: [] as ModelProfile[] }));
+  });
+  const total = profiles.length * sessions;
   let done = 0;
   for (let session = 0; session < sessions; session++) {
-    let i = 0;
-    for (const { m, target } of targets) {
-      for (const t of threads) {
-        const runs = opts.runs ?? SUITE_PROFILE_OPTIONS.runs;
-        const profile = await cachedProfile(target, {
+    for (const { m, target, t, taken } of profiles) {
+      const runs = opts.runs ?? SUITE_PROFILE_OPTIONS.runs;
+      taken.push(
+        await cachedProfile(target, {
           ...SUITE_PROFILE_OPTIONS,
           ...opts,
           maxRuns: Math.max(runs, opts.maxRuns ?? SUITE_PROFILE_OPTIONS.maxRuns),
           threads: t,
           values: m.values,
           session,
-        });
-        (taken[i++] ??= []).push(profile);
-        done++;
-        const pass = sessions > 1 ? ` (session ${session + 1}/${sessions})` : '';
-        onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}${pass}` });
-      }
+        }),
+      );
+      done++;
+      const pass = sessions > 1 ? ` (session ${session + 1}/${sessions})` : '';
+      onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}${pass}` });
     }
   }
-  const perModel = targets.flatMap((x) => threads.map(() => x));
-  return taken.map((profiles, i) => {
-    const { m, target } = perModel[i]!;
-    const dense = denseNodes(target.graph);
+  return profiles.map(({ m, target, dense, taken }) => {
     // The even-numbered and the odd-numbered sessions, each merged the same way (repeatability.ts).
-    const even = profiles.filter((_, s) => s % 2 === 0);
-    const odd = profiles.filter((_, s) => s % 2 === 1);
+    const even = taken.filter((_, s) => s % 2 === 0);
+    const odd = taken.filter((_, s) => s % 2 === 1);
     return {
       family: m.family,
       graph: target.graph,
-      profile: mergeSessions(profiles, dense),
-      ...(sessions > 1 ? { sessionsMs: profiles.map((p) => estimateOf(p.endToEnd)) } : {}),
+      profile: mergeSessions(taken, dense),
+      ...(sessions > 1 ? { sessionsMs: taken.map((p) => estimateOf(p.endToEnd)) } : {}),
       ...(odd.length > 0 ? { halves: [mergeSessions(even, dense), mergeSessions(odd, dense)] as const } : {}),
     };
   });
