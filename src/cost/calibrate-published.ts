@@ -42,11 +42,11 @@ import type { DType, Graph, OpCategory } from '../graph/types.js';
 import { getDevice, listDevices } from '../hardware/catalog.js';
 import { DTYPE_NAMES, OP_CATEGORY_NAMES, type Device, type Processor } from '../hardware/schema.js';
 import { defaultComputeDType, defaultProcessorParams, PHONE_CPU_CORE_SCALING } from './defaults.js';
-import { efficiencyAt } from './efficiency.js';
+import { compileCurve, DEFAULT_FLAT_EFFICIENCY, efficiencyAt, type CompiledCurve } from './efficiency.js';
 import { summarizeFidelity, type FidelityCase, type FidelitySummary } from './fidelity.js';
 import { createCostModel, type AnalyticCostModel } from './model.js';
 import { loadPublishedDataset, publishedModelGraph, type PublishedPoint } from './published.js';
-import { compileProcessor, nodeInfo, type CompiledProcessor } from './roofline.js';
+import { compileProcessor, nodeInfo } from './roofline.js';
 import type { DeviceCostParams, EfficiencyCurve, ProcessorCostParams, RunContext } from './types.js';
 import sd855 from './calibrations/sd855.json' with { type: 'json' };
 import sd865 from './calibrations/sd865.json' with { type: 'json' };
@@ -278,7 +278,7 @@ function pointTerms(model: AnalyticCostModel, p: PublishedPoint, baseShare: numb
 
 function predictFromTerms(
   terms: PointTerms,
-  cp: CompiledProcessor,
+  curves: ScaledCurves,
   dispatchFactor: number,
   activationDramShare: number,
 ): number {
@@ -286,13 +286,51 @@ function predictFromTerms(
   for (const t of terms.nodes) {
     let compute = 0;
     if (t.computeMs > 0) {
-      const eff = efficiencyAt(cp.opCurves.get(t.op) ?? cp.curves[t.category], t.paddedFlops);
+      const eff = efficiencyAt(curves.of(t.op, t.category), t.paddedFlops);
       compute = (t.computeMs * t.efficiency) / eff;
     }
     const memory = t.memoryWeightMs + t.memoryPerShareMs * activationDramShare;
     ms += t.dispatchMs * dispatchFactor + (compute > memory ? compute : memory);
   }
   return ms;
+}
+
+/**
+ * The compiled curves of `base` under one pair of conv/other multipliers, each scaled as
+ * applyMultipliers and compiled as compileProcessor would (the same numbers), but only the curves
+ * the nodes read and only when first read: the fit evaluates its objective hundreds of thousands of
+ * times, and compiling every category's curve each time was most of a catalog refit.
+ */
+class ScaledCurves {
+  private readonly compiled = new Map<string, CompiledCurve>();
+
+  constructor(
+    private readonly base: ProcessorCostParams,
+    private readonly conv: number,
+    private readonly other: number,
+  ) {}
+
+  /** The curve predictFromTerms reads for an op: its own, else its category's, else `other`'s. */
+  of(op: string, category: OpCategory): CompiledCurve {
+    const key = this.base.opEfficiency?.[op] ? `op:${op}` : category;
+    let c = this.compiled.get(key);
+    if (!c) {
+      c = this.compile(op, category);
+      this.compiled.set(key, c);
+    }
+    return c;
+  }
+
+  private compile(op: string, category: OpCategory): CompiledCurve {
+    const own = this.base.opEfficiency?.[op];
+    if (own) return compileCurve(scaleCurve(own, GEMM_OPS.test(op) ? this.conv : this.other));
+    const cat = this.base.efficiency[category];
+    if (cat) return compileCurve(scaleCurve(cat, CONV_CATEGORIES.has(category) ? this.conv : this.other));
+    const other = this.base.efficiency.other;
+    return other
+      ? compileCurve(scaleCurve(other, this.other))
+      : compileCurve({ points: [[0, DEFAULT_FLAT_EFFICIENCY]] });
+  }
 }
 
 // ---- fitting -------------------------------------------------------------------------------------------
@@ -509,16 +547,21 @@ export function fitProcessor(
     };
     const sseOf = (x: readonly number[]): number => {
       const d = decode(x);
-      const compiled = new Map<DType, CompiledProcessor>();
+      const byDType = new Map<DType, ScaledCurves>();
       let sse = 0;
       for (const t of terms) {
-        let cp = compiled.get(t.dtype);
-        if (!cp) {
-          cp = compileProcessor(proc, dtypeParams(base, d.multipliers, d.dtypeFactors.get(t.dtype)));
-          compiled.set(t.dtype, cp);
+        let curves = byDType.get(t.dtype);
+        if (!curves) {
+          const m = d.multipliers;
+          const f = d.dtypeFactors.get(t.dtype);
+          // The factors multiply in dtypeParams' order, so the curves match the stored parameters.
+          curves = f
+            ? new ScaledCurves(base, m.conv * f.conv, m.other * f.other)
+            : new ScaledCurves(base, m.conv, m.other);
+          byDType.set(t.dtype, curves);
         }
         const e = Math.log(
-          predictFromTerms(t, cp, d.multipliers.dispatch, d.activationDramShare) / t.point.latencyMs,
+          predictFromTerms(t, curves, d.multipliers.dispatch, d.activationDramShare) / t.point.latencyMs,
         );
         sse += e * e;
       }

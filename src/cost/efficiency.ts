@@ -23,17 +23,14 @@ export interface CompiledCurve {
 
 /** Sorts, clamps to (0, 1] and to the monotone-latency condition, and precomputes logs. */
 export function compileCurve(curve: EfficiencyCurve): CompiledCurve {
-  const pts = curve.points
-    .filter(([x, e]) => Number.isFinite(x) && Number.isFinite(e))
-    .map(([x, e]): [number, number] => [x, Math.min(1, Math.max(MIN_EFFICIENCY, e))])
-    .sort((a, b) => a[0] - b[0]);
+  const pts = orderedFinitePoints(curve.points);
   if (pts.length === 0) pts.push([0, DEFAULT_FLAT_EFFICIENCY]);
   const x = new Float64Array(pts.length);
   const logEff = new Float64Array(pts.length);
   for (let i = 0; i < pts.length; i++) {
-    const [xi, ei] = pts[i]!;
+    const [xi, e] = pts[i]!;
     x[i] = xi;
-    let le = Math.log10(ei);
+    let le = Math.log10(Math.min(1, Math.max(MIN_EFFICIENCY, e)));
     // Efficiency may at most grow in proportion to FLOPs (log slope ≤ 1), see the header.
     if (i > 0) le = Math.min(le, logEff[i - 1]! + (xi - x[i - 1]!));
     logEff[i] = le;
@@ -44,6 +41,23 @@ export function compileCurve(curve: EfficiencyCurve): CompiledCurve {
     lowEff: 10 ** logEff[0]!,
     highEff: 10 ** logEff[pts.length - 1]!,
   };
+}
+
+/**
+ * The finite points in increasing FLOPs (a stable sort: ties keep their order). Curves almost always
+ * arrive finite and sorted, and phone fits compile them millions of times, so that case copies only.
+ */
+function orderedFinitePoints(points: EfficiencyCurve['points']): [number, number][] {
+  let ordered = true;
+  for (let i = 0; i < points.length && ordered; i++) {
+    const [x, e] = points[i]!;
+    ordered = Number.isFinite(x) && Number.isFinite(e) && (i === 0 || points[i - 1]![0] <= x);
+  }
+  if (ordered) return points.slice() as [number, number][];
+  return points
+    .filter(([x, e]) => Number.isFinite(x) && Number.isFinite(e))
+    .map(([x, e]): [number, number] => [x, e])
+    .sort((a, b) => a[0] - b[0]);
 }
 
 /** Efficiency used when a processor has no curve at all for an op (an assumption, see defaults.ts). */
