@@ -10,6 +10,7 @@ import { HeteroError } from '../errors.js';
 import { DEFAULT_HOST_FILE, saveHostFile, type HostMeasurements } from '../hardware/host.js';
 import { DEFAULT_PROFILE_DIR } from '../runtime/profile-cache.js';
 import { measureHost } from '../runtime/profile-host.js';
+import { SETTLE_MEAN_SHARE, SETTLE_QUIETEST_SHARE } from '../runtime/profile-sessions.js';
 import { measureSteadiness, steadinessLine, type Steadiness } from '../runtime/steadiness.js';
 import {
   defaultSuite,
@@ -31,22 +32,30 @@ interface CalibrateFlags {
   graphs: string;
   steadiness: string;
   sessions: string;
+  maxSessions: string;
 }
 
 /** `--sessions`, shared by calibrate and validate. */
 export const SESSIONS_OPTION = [
   '--sessions <n>',
-  "measure every profile in this many sessions, minutes apart: one thread keeps the quietest run and each op's fastest session, more threads the mean of the sessions for the run and the convs and MatMuls (more sessions on a noisy machine: they repeat better)",
+  "measure every profile in at least this many sessions, minutes apart: one thread keeps the quietest run and each op's fastest session, more threads the mean of the sessions for the run and the convs and MatMuls (more sessions on a noisy machine: they repeat better)",
   String(SUITE_PROFILE_OPTIONS.sessions),
+] as const;
+
+/** `--max-sessions`, shared by calibrate and validate. */
+export const MAX_SESSIONS_OPTION = [
+  '--max-sessions <n>',
+  `then measure again, one session at a time up to this many, the profiles whose sessions disagree (one thread: its two quietest runs more than ${SETTLE_QUIETEST_SHARE * 100}% apart; more threads: its mean end to end not known within ${SETTLE_MEAN_SHARE * 100}%)`,
+  String(SUITE_PROFILE_OPTIONS.maxSessions),
 ] as const;
 
 /** A pass over the whole suite takes about 10 min on two cores: 50 is most of a working day. */
 const MAX_SESSIONS = 50;
 
-/** Sessions per profile: 1 to MAX_SESSIONS. */
-export function parseSessions(value: string): number {
-  const n = parseCount(value, '--sessions', 1);
-  if (n > MAX_SESSIONS) throw new HeteroError('--sessions', `"${value}" is more than ${MAX_SESSIONS}`);
+/** Sessions per profile (`flag`: --sessions or --max-sessions): 1 to MAX_SESSIONS. */
+export function parseSessions(value: string, flag = '--sessions'): number {
+  const n = parseCount(value, flag, 1);
+  if (n > MAX_SESSIONS) throw new HeteroError(flag, `"${value}" is more than ${MAX_SESSIONS}`);
   return n;
 }
 
@@ -93,12 +102,14 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
     .option(...GRAPHS_OPTION)
     .option(...STEADINESS_OPTION)
     .option(...SESSIONS_OPTION)
+    .option(...MAX_SESSIONS_OPTION)
     .action(async (models: string[], flags: CalibrateFlags) => {
       const graphs = parseGraphs(flags.graphs);
       const threads = parseThreadList(flags.threads);
       const runs = parseCount(flags.runs, '--runs', 1);
       const steadinessSeconds = parseSteadinessSeconds(flags.steadiness);
       const sessions = parseSessions(flags.sessions);
+      const maxSessions = parseSessions(flags.maxSessions, '--max-sessions');
       // Both sizes of every family, as validate fits its folds, so that the host file is the model
       // validate scores (twice the profiling of a fresh machine). Fitted on the first size only, the
       // study's ppocr-det at its 640×640 example input was predicted 3% faster still.
@@ -110,6 +121,7 @@ export function registerCalibrate(program: Command, print: (text: string) => voi
         graphs,
         steadinessSeconds,
         sessions,
+        maxSessions,
       });
       const file = saveHostFile(
         {
@@ -151,6 +163,8 @@ export async function runCalibration(
     steadinessSeconds?: number;
     /** Default SUITE_PROFILE_OPTIONS.sessions. */
     sessions?: number;
+    /** Default `sessions` (profileSuite's maxSessions). */
+    maxSessions?: number;
   },
 ): Promise<{
   calibration: HostCalibration;
@@ -167,8 +181,11 @@ export async function runCalibration(
     progress.update(0, 'host peak and bandwidth');
     const measurements = await measureHost(threads);
     progress.update(1, 'profiling');
-    const data = await profileSuite(suite, threads, { runs, cacheDir, graphs, sessions }, (p) =>
-      progress.update(p.done + 1, p.label),
+    const data = await profileSuite(
+      suite,
+      threads,
+      { runs, cacheDir, graphs, sessions, ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}) },
+      (p) => progress.update(p.done + 1, p.label, p.total + 1),
     );
     if (new Set(data.map((d) => d.profile.threads)).size === 0)
       throw new HeteroError('calibrate', 'no profiles');
@@ -185,7 +202,8 @@ export async function runCalibration(
 }
 
 interface Progress {
-  update(done: number, label: string): void;
+  /** `total`: the steps known by now (a suite's extra sessions add steps as they are found). */
+  update(done: number, label: string, total?: number): void;
   stop(): void;
 }
 
@@ -200,11 +218,13 @@ export async function probeSteadiness(progress: Progress, seconds: number): Prom
 export function startProgress(total: number): Progress {
   if (!process.stderr.isTTY) {
     let last = 0;
+    let known = total;
     return {
-      update: (done) => {
+      update: (done, _label, steps) => {
         last = done;
+        known = steps ?? known;
       },
-      stop: () => process.stderr.write(`calibrate: ${last}/${total} steps done\n`),
+      stop: () => process.stderr.write(`calibrate: ${last}/${known} steps done\n`),
     };
   }
   const bar = new SingleBar({
@@ -215,7 +235,10 @@ export function startProgress(total: number): Progress {
   });
   bar.start(total, 0, { label: '' });
   return {
-    update: (done, label) => bar.update(done, { label }),
+    update: (done, label, steps) => {
+      if (steps !== undefined && steps !== bar.getTotal()) bar.setTotal(steps);
+      bar.update(done, { label });
+    },
     stop: () => bar.stop(),
   };
 }

@@ -18,6 +18,7 @@ import {
   parseGraphs,
   parseSessions,
   parseSteadinessSeconds,
+  MAX_SESSIONS_OPTION,
   SESSIONS_OPTION,
   parseThreadList,
   probeSteadiness,
@@ -40,6 +41,7 @@ interface ValidateFlags {
   graphs: string;
   steadiness: string;
   sessions: string;
+  maxSessions: string;
 }
 
 /** The report, with how steady the machine ran just before (absent with --steadiness 0). */
@@ -72,6 +74,7 @@ export function registerValidate(program: Command, print: (text: string) => void
     .option(...GRAPHS_OPTION)
     .option(...STEADINESS_OPTION)
     .option(...SESSIONS_OPTION)
+    .option(...MAX_SESSIONS_OPTION)
     .action(async (flags: ValidateFlags) => {
       if (flags.device !== 'host') {
         print(validatePhone(flags.device, flags.json === true));
@@ -83,6 +86,7 @@ export function registerValidate(program: Command, print: (text: string) => void
       const runs = parseCount(flags.runs ?? (flags.quick ? '10' : '20'), '--runs', 1);
       const steadinessSeconds = parseSteadinessSeconds(flags.steadiness);
       const sessions = parseSessions(flags.sessions);
+      const maxSessions = parseSessions(flags.maxSessions, '--max-sessions');
       const suite: SuiteModel[] = defaultSuite(2).filter((m) => !flags.quick || QUICK_FAMILIES.has(m.family));
       const progress = startProgress(suite.length * threads.length * sessions + 1);
       let report: HostValidation;
@@ -94,8 +98,8 @@ export function registerValidate(program: Command, print: (text: string) => void
         const data = await profileSuite(
           suite,
           threads,
-          { runs, cacheDir: flags.cache, graphs, sessions },
-          (p) => progress.update(p.done + 1, p.label),
+          { runs, cacheDir: flags.cache, graphs, sessions, maxSessions },
+          (p) => progress.update(p.done + 1, p.label, p.total + 1),
         );
         report = {
           ...validateHost(measurements, data, { holdOut }),

@@ -134,3 +134,28 @@ export function mergeSessions(sessions: readonly ModelProfile[], dense: Readonly
   if (first.threads > 1) return parallelMerge(sessions, dense);
   return sessions.slice(1).reduce<ModelProfile>((kept, next) => fastestOf(kept, next), first);
 }
+
+/** One-thread sessions settle when the two quietest sessionScores are within this share of each other. */
+export const SETTLE_QUIETEST_SHARE = 0.05;
+/** Multi-thread sessions settle when the standard error of their mean end to end is within this share. */
+export const SETTLE_MEAN_SHARE = 0.04;
+
+/**
+ * Whether a profile's sessions so far pin down what mergeSessions keeps, so that more would not move
+ * it: at one thread, the quietest run was seen twice (its two quietest sessions agree within
+ * SETTLE_QUIETEST_SHARE); at more, the mean end to end is known within SETTLE_MEAN_SHARE (standard
+ * error). A slow spell that lasts a whole session, or a run of sessions with the threads placed on
+ * one core, leaves a profile unsettled, and the suite measures it again (profile-suite.ts).
+ */
+export function sessionsSettled(sessions: readonly ModelProfile[]): boolean {
+  const first = sessions[0];
+  if (!first || sessions.length < 2) return false;
+  if (first.threads === 1) {
+    const [a, b] = sessions.map(sessionScore).sort((x, y) => x - y);
+    return b! / a! - 1 <= SETTLE_QUIETEST_SHARE;
+  }
+  const ms = sessions.map((s) => estimateOf(s.endToEnd));
+  const mean = ms.reduce((sum, x) => sum + x, 0) / ms.length;
+  const variance = ms.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (ms.length - 1);
+  return Math.sqrt(variance / ms.length) <= SETTLE_MEAN_SHARE * mean;
+}

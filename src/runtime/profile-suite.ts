@@ -27,7 +27,7 @@ import { whisperTinyEncoder } from '../zoo/whisper.js';
 import { yolov2, yolov4Tiny } from '../zoo/yolo.js';
 import { estimateOf, type ModelProfile } from '../cost/measurements.js';
 import { cachedProfile } from './profile-cache.js';
-import { denseNodes, mergeSessions } from './profile-sessions.js';
+import { denseNodes, mergeSessions, sessionsSettled } from './profile-sessions.js';
 import { loadProfileTarget, type ProfileOptions } from './profile.js';
 
 export interface SuiteModel {
@@ -189,8 +189,13 @@ export interface SuiteProgress {
  * for 50, 57, 65, 71% and end to end for 58, 69, 72, 73%; two-thread profiles repeated far worse than
  * one-thread ones, which is why they take the mean (parallelMerge). Kept from nine sessions rather than
  * five, the held-out model scored 60.9% per op (five: 56.9%) and 92.6% end to end (87.0%), for 37 min more
- * of measuring: five stays the default, so that a calibration from nothing stays under an hour, and
- * `--sessions` takes more where "measured again" (repeatability.ts) reports too little.
+ * of measuring. Most profiles do not need them: five sessions each, then more, one pass at a time up to
+ * `maxSessions`, for the profiles whose sessions have not settled (profile-sessions.ts sessionsSettled:
+ * the quietest one-thread run seen twice, the multi-thread mean known within 4%) took 5.94 sessions a
+ * profile on average (643 profile sessions for 108 profiles) and scored 90.7% end to end and 59.7% per op
+ * held out by family (hetero validate with these defaults), against 88.9% and 56.9% for five each: a
+ * calibration from nothing in about an hour. `--sessions` takes more everywhere where "measured again"
+ * (repeatability.ts) reports too little.
  */
 export const SUITE_PROFILE_OPTIONS = {
   runs: 20,
@@ -198,6 +203,7 @@ export const SUITE_PROFILE_OPTIONS = {
   precision: 0.02,
   budgetMs: 3_000,
   sessions: 5,
+  maxSessions: 9,
 } as const;
 
 /** Profiles every model at every thread count (cached); `onProgress` after each. */
@@ -209,6 +215,12 @@ export async function profileSuite(
     quiet?: boolean;
     /** Passes over the suite, merged per profile by mergeSessions (profile-sessions.ts). */
     sessions?: number;
+    /**
+     * Sessions a profile may take in all: after `sessions` passes, the profiles whose sessions have not
+     * settled (sessionsSettled) take more, one pass at a time, up to this many (default `sessions`:
+     * exactly that many; the CLI's default is SUITE_PROFILE_OPTIONS.maxSessions).
+     */
+    maxSessions?: number;
     /** Default 'deployed'. */
     graphs?: SuiteGraphs;
   },
@@ -224,10 +236,14 @@ export async function profileSuite(
     const dense = denseNodes(target.graph);
     return threads.map((t) => ({ m, target, dense, t, taken: [] as ModelProfile[] }));
   });
-  const total = profiles.length * sessions;
+  const maxSessions = Math.max(sessions, Math.floor(opts.maxSessions ?? sessions));
+  let total = profiles.length * sessions;
   let done = 0;
-  for (let session = 0; session < sessions; session++) {
-    for (const { m, target, t, taken } of profiles) {
+  for (let session = 0; session < maxSessions; session++) {
+    const pass = session < sessions ? profiles : profiles.filter((p) => !sessionsSettled(p.taken));
+    if (pass.length === 0) break;
+    if (session >= sessions) total += pass.length;
+    for (const { m, target, t, taken } of pass) {
       const runs = opts.runs ?? SUITE_PROFILE_OPTIONS.runs;
       taken.push(
         await cachedProfile(target, {
@@ -240,8 +256,9 @@ export async function profileSuite(
         }),
       );
       done++;
-      const pass = sessions > 1 ? ` (session ${session + 1}/${sessions})` : '';
-      onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}${pass}` });
+      const label =
+        maxSessions > 1 ? ` (session ${session + 1}/${session < sessions ? sessions : maxSessions})` : '';
+      onProgress?.({ done, total, label: `${m.family} ${shapeLabel(m, target.graph)} t${t}${label}` });
     }
   }
   return profiles.map(({ m, target, dense, taken }) => {
@@ -252,7 +269,7 @@ export async function profileSuite(
       family: m.family,
       graph: target.graph,
       profile: mergeSessions(taken, dense),
-      ...(sessions > 1 ? { sessionsMs: taken.map((p) => estimateOf(p.endToEnd)) } : {}),
+      ...(taken.length > 1 ? { sessionsMs: taken.map((p) => estimateOf(p.endToEnd)) } : {}),
       ...(odd.length > 0 ? { halves: [mergeSessions(even, dense), mergeSessions(odd, dense)] as const } : {}),
     };
   });

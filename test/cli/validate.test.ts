@@ -25,10 +25,15 @@ describe('hetero calibrate / validate options', () => {
     );
   });
 
-  it('refuses a --sessions that is not a whole number from 1 to 50, writing nothing', () => {
+  it('refuses a --sessions or --max-sessions that is not a whole number from 1 to 50, writing nothing', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hetero-sessions-')), 'host.json');
     expectCleanError(['calibrate', '--sessions', '0', '--out', out], /--sessions.*"0"/, [out]);
     expectCleanError(['validate', '--device', 'host', '--sessions', 'two'], /--sessions.*"two"/);
     expectCleanError(['validate', '--device', 'host', '--sessions', '51'], /--sessions.*more than 50/);
+    expectCleanError(['calibrate', '--max-sessions', '-3', '--out', out], /--max-sessions.*"-3"/, [out]);
+    expectCleanError(
+      ['validate', '--device', 'host', '--max-sessions', '99'],
+      /--max-sessions.*more than 50/,
+    );
   });
 });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { latencyStats, type ModelProfile } from '../../src/cost/measurements.js';
 import { inferShapes } from '../../src/graph/shape-inference.js';
 import { GraphBuilder } from '../../src/zoo/builder.js';
-import { denseNodes, fastestOf, mergeSessions, parallelMerge } from '../../src/runtime/profile-sessions.js';
+import {
+  denseNodes,
+  fastestOf,
+  mergeSessions,
+  parallelMerge,
+  SETTLE_MEAN_SHARE,
+  SETTLE_QUIETEST_SHARE,
+  sessionsSettled,
+} from '../../src/runtime/profile-sessions.js';
 
 /**
  * A profile of two convs (the second run as two kernels) and an Add whose times are `scale` × the
@@ -126,5 +134,25 @@ describe('denseNodes', () => {
     expect([...dense].sort()).toEqual(['conv', 'dw', 'fc']);
     const streaming = graph.nodes.filter((n) => !dense.has(n.id)).map((n) => n.op);
     expect(streaming).toEqual(expect.arrayContaining(['Relu', 'Add', 'Reshape']));
+  });
+
+  it('settles a one-thread profile once its quietest run was seen twice', () => {
+    const one = (run: number): ModelProfile => session(1, { run });
+    expect(sessionsSettled([one(1)])).toBe(false);
+    expect(sessionsSettled([one(1.3), one(1)])).toBe(false);
+    // A third session within the tolerance of the quietest settles it, whatever the slow one did.
+    expect(sessionsSettled([one(1.3), one(1), one(1 + SETTLE_QUIETEST_SHARE * 0.9)])).toBe(true);
+    expect(sessionsSettled([one(1.3), one(1), one(1 + SETTLE_QUIETEST_SHARE * 1.1)])).toBe(false);
+  });
+
+  it('settles a multi-thread profile once the standard error of its mean run is small', () => {
+    const two = (run: number): ModelProfile => session(2, { run });
+    // Placement flipping between 1.0 and 1.5: the standard error of the mean of eight is 7.6% of it.
+    const flips = (n: number): ModelProfile[] => Array.from({ length: n }, (_, i) => two(i % 2 ? 1.5 : 1));
+    expect(SETTLE_MEAN_SHARE).toBeLessThan(0.076);
+    expect(sessionsSettled(flips(2))).toBe(false);
+    expect(sessionsSettled(flips(8))).toBe(false);
+    // Three sessions within ±2% of each other: 1.0% of the mean.
+    expect(sessionsSettled([two(1), two(1.02), two(0.99)])).toBe(true);
   });
 });

@@ -226,6 +226,39 @@ describe('profileModel on a real model (ppocr-cls)', () => {
     ]);
     expect(kept.sessionsMs).toEqual([ms, ms * 1.5, ms * 1.1].map((x) => expect.closeTo(x, 9)));
   });
+
+  it('measures a profile again, up to maxSessions, until its sessions settle, and no further', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hetero-sessions-'));
+    const slower = (k: number): ModelProfile => ({
+      ...dep,
+      endToEnd: { ...dep.endToEnd, estimateMs: dep.endToEnd.estimateMs * k },
+      profiledEndToEnd: { ...dep.profiledEndToEnd, estimateMs: dep.profiledEndToEnd.estimateMs * k },
+    });
+    // Sessions 0 and 1 disagree by 30%; session 2 agrees with session 1 within 2%; session 3 is on disk
+    // too, and a pass that read it would change the result.
+    [1.3, 1, 1.02, 0.5].forEach((k, s) => writeCachedProfile(dir, slower(k), s));
+    const suite = [{ family: 'ppocr-cls', spec: 'pkg:ppocr-cls', inputs: [] }];
+    const steps: number[] = [];
+    const [kept] = await profileSuite(
+      suite,
+      [1],
+      { runs: 3, cacheDir: dir, sessions: 2, maxSessions: 4 },
+      (p) => steps.push(p.total),
+    );
+    const ms = dep.endToEnd.estimateMs;
+    expect(kept.sessionsMs).toEqual([1.3, 1, 1.02].map((k) => expect.closeTo(ms * k, 9)));
+    expect(kept.profile.endToEnd.estimateMs).toBe(ms);
+    // The third session was found to be needed after the first two: the total grew by one.
+    expect(steps).toEqual([2, 2, 3]);
+    // Settled from the start: two sessions only, whatever maxSessions allows.
+    [1, 1.01].forEach((k, s) => writeCachedProfile(dir, slower(k), s));
+    const [settled] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2, maxSessions: 4 });
+    expect(settled.sessionsMs).toHaveLength(2);
+    // Without maxSessions, exactly `sessions`.
+    [1.3, 1].forEach((k, s) => writeCachedProfile(dir, slower(k), s));
+    const [exact] = await profileSuite(suite, [1], { runs: 3, cacheDir: dir, sessions: 2 });
+    expect(exact.sessionsMs).toHaveLength(2);
+  });
 });
 
 describe('profileModel errors', () => {
