@@ -54,10 +54,7 @@ function orderedFinitePoints(points: EfficiencyCurve['points']): [number, number
     ordered = Number.isFinite(x) && Number.isFinite(e) && (i === 0 || points[i - 1]![0] <= x);
   }
   if (ordered) return points.slice() as [number, number][];
-  return points
-    .filter(([x, e]) => Number.isFinite(x) && Number.isFinite(e))
-    .map(([x, e]): [number, number] => [x, e])
-    .sort((a, b) => a[0] - b[0]);
+  return points.filter(([x, e]) => Number.isFinite(x) && Number.isFinite(e)).sort((a, b) => a[0] - b[0]);
 }
 
 /** Efficiency used when a processor has no curve at all for an op (an assumption, see defaults.ts). */

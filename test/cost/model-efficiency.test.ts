@@ -36,6 +36,27 @@ describe('efficiency curves', () => {
     expect(efficiencyAt(c, 1e7)).toBeCloseTo(0.01, 9);
   });
 
+  it('compile unordered or non-finite points as the same curve sorted and cleaned', () => {
+    const clean = compileCurve({
+      points: [
+        [5, 0.05],
+        [6, 0.2],
+        [7, 2],
+      ],
+    });
+    const messy = compileCurve({
+      points: [
+        [7, 2],
+        [Number.NaN, 0.3],
+        [5, 0.05],
+        [6, Number.POSITIVE_INFINITY],
+        [6, 0.2],
+      ],
+    });
+    expect(messy).toEqual(clean);
+    expect(clean.highEff).toBe(1); // above 1 is clamped to the whole peak
+  });
+
   it('saturating (Hockney n½) curves reach half their asymptote at halfFlops', () => {
     const c = compileCurve(saturatingCurve(0.5, 1e7));
     expect(efficiencyAt(c, 1e7)).toBeCloseTo(0.25, 9);
