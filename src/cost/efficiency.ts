@@ -53,7 +53,7 @@ function orderedFinitePoints(points: EfficiencyCurve['points']): [number, number
     const [x, e] = points[i]!;
     ordered = Number.isFinite(x) && Number.isFinite(e) && (i === 0 || points[i - 1]![0] <= x);
   }
-  if (ordered) return points.slice() as [number, number][];
+  if (ordered) return points.slice();
   return points.filter(([x, e]) => Number.isFinite(x) && Number.isFinite(e)).sort((a, b) => a[0] - b[0]);
 }
 
