@@ -20,7 +20,7 @@ import { shufflenetV2 } from './shufflenet.js';
 import { squeezenet11 } from './squeezenet.js';
 import { fastStyleTransfer } from './style-transfer.js';
 import { vgg16 } from './vgg.js';
-import { vitB16 } from './vit.js';
+import { deitSmall, deitTiny, vitB16 } from './vit.js';
 import { whisperTinyEncoder } from './whisper.js';
 import { yolov2, yolov4Tiny } from './yolo.js';
 
@@ -187,6 +187,25 @@ const ENTRIES: ZooEntry[] = [
     macs: { value: 17.56e9, source: `${TORCHVISION}: ViT_B_16_Weights.IMAGENET1K_V1` },
     params: { value: 86_567_656, source: `${TORCHVISION}: ViT_B_16_Weights.IMAGENET1K_V1` },
     build: () => vitB16(),
+  },
+  {
+    name: 'deit-small',
+    description: 'DeiT-S (ViT-S/16: width 384, 6 heads, 12 layers), 224×224',
+    paper:
+      'Touvron et al., Training data-efficient image transformers & distillation through attention, ICML 2021',
+    inputs: { input: [1, 3, 224, 224] },
+    macs: { value: 4.6e9, source: 'timm model card deit_small_patch16_224.fb_in1k: GMACs 4.6' },
+    params: { value: 22.1e6, source: 'timm model card deit_small_patch16_224.fb_in1k: Params (M) 22.1' },
+    build: () => deitSmall(),
+  },
+  {
+    name: 'deit-tiny',
+    description: 'DeiT-Ti (ViT-Ti/16: width 192, 3 heads, 12 layers), 224×224',
+    paper:
+      'Touvron et al., Training data-efficient image transformers & distillation through attention, ICML 2021',
+    inputs: { input: [1, 3, 224, 224] },
+    params: { value: 5.7e6, source: 'timm model card deit_tiny_patch16_224.fb_in1k: Params (M) 5.7' },
+    build: () => deitTiny(),
   },
   {
     name: 'mobilenetv3-large',
