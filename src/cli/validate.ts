@@ -141,9 +141,14 @@ const row = (name: string, s: FidelitySummary): string[] => [
   `  ${name}`,
   `${s.cases}`,
   formatPercent(s.within10pct),
+  s.within10pctInterval ? formatInterval(s.within10pctInterval) : '',
   formatPercent(s.timeWithin10pct),
   formatPercent(s.mape),
 ];
+
+/** "55.1–64.2%": the share's 95% interval over resampled families (fidelity.ts). */
+const formatInterval = ([lo, hi]: readonly [number, number]): string =>
+  `${(lo * 100).toFixed(1)}–${formatPercent(hi)}`;
 
 export function renderValidation(r: HostValidation): string {
   const lines = [
@@ -159,7 +164,7 @@ export function renderValidation(r: HostValidation): string {
       : []),
     '',
     table([
-      ['', 'cases', 'within ±10%', 'of time', 'MAPE'],
+      ['', 'cases', 'within ±10%', '95%, by family', 'of time', 'MAPE'],
       row('end-to-end', r.endToEnd),
       row(`per op (≥ ${r.minOpUs} µs)`, r.perOp),
       row('per op (all)', r.perOpAll),
@@ -176,7 +181,15 @@ export function renderValidation(r: HostValidation): string {
     `scored ops hold ${formatPercent(r.perOpTimeShare)} of measured kernel time; targets: end-to-end ≥ ${FIDELITY_TARGETS.endToEnd * 100}%, per op ≥ ${FIDELITY_TARGETS.perOp * 100}% within ±10%`,
     '',
     table([
-      [`  per op (≥ ${r.minOpUs} µs) by kernel`, 'threads', 'cases', 'within ±10%', 'of time', 'MAPE'],
+      [
+        `  per op (≥ ${r.minOpUs} µs) by kernel`,
+        'threads',
+        'cases',
+        'within ±10%',
+        '95%, by family',
+        'of time',
+        'MAPE',
+      ],
       ...r.perOpByKernel.map((g) => {
         const [name, ...rest] = row(KERNEL_GROUP_NAMES[g.kernels], g);
         return [name!, `${g.threads}`, ...rest];
@@ -241,7 +254,7 @@ function validatePhone(deviceId: string, json: boolean): string {
     `${device.name}: ${cases.length} published whole-model latencies (every third per processor held out of the fit)`,
     '',
     table([
-      ['', 'cases', 'within ±10%', 'of time', 'MAPE'],
+      ['', 'cases', 'within ±10%', '95%, by family', 'of time', 'MAPE'],
       row('held out, calibrated', mine.heldOut),
       row('held out, catalog defaults', mine.heldOutDefaults),
       row('training, calibrated', mine.train),

@@ -1,5 +1,8 @@
 // Prediction-accuracy metrics as the literature reports them (nn-Meter, CoDL): the share of cases
-// predicted within ±10% of measured, and the mean absolute percentage error.
+// predicted within ±10% of measured, and the mean absolute percentage error; where cases come in
+// groups that hit or miss together (the ops of one model family), how far that share could move with
+// other groups, by a bootstrap over the groups.
+import { mulberry32 } from '../random.js';
 
 /** Per-op cases below this (µs) are not scored by default: the profiler's 1 µs ticks are ≥ 10% of them. */
 export const DEFAULT_MIN_OP_US = 10;
@@ -15,6 +18,11 @@ export interface FidelityCase {
   label: string;
   predictedMs: number;
   measuredMs: number;
+  /**
+   * What the case's error shares with others (its model family): a family's ops are fitted and missed
+   * together, so the interval of within10pct resamples families, not single ops.
+   */
+  group?: string;
 }
 
 export interface FidelitySummary {
@@ -28,7 +36,18 @@ export interface FidelitySummary {
    * planners see priced within ±10% (a 2 ms conv counts for more than a 10 µs Relu).
    */
   timeWithin10pct: number;
+  /**
+   * A 95% interval of within10pct over the groups (percentile bootstrap: groups drawn with
+   * replacement, every case of a drawn group counted): how much the share depends on which families
+   * happened to be measured. Present when every case has a group and there are at least two.
+   */
+  within10pctInterval?: [number, number];
 }
+
+/** Bootstrap resamples of the groups; the interval's ends move by < 0.5 points between seeds at 2000. */
+const INTERVAL_RESAMPLES = 2000;
+/** Fixed, so that a report is reproducible. */
+const INTERVAL_SEED = 0x5eed;
 
 export function relativeError(c: Pick<FidelityCase, 'predictedMs' | 'measuredMs'>): number {
   return Math.abs(c.predictedMs - c.measuredMs) / c.measuredMs;
@@ -50,10 +69,42 @@ export function summarizeFidelity(cases: readonly FidelityCase[], tolerance = 0.
     }
     sum += e;
   }
+  const interval = groupInterval(valid, tolerance);
   return {
     cases: valid.length,
     within10pct: within / valid.length,
     mape: sum / valid.length,
     timeWithin10pct: timeWithinMs / timeMs,
+    ...(interval ? { within10pctInterval: interval } : {}),
   };
+}
+
+/** The 2.5th and 97.5th percentiles of within10pct over resampled groups (see within10pctInterval). */
+function groupInterval(cases: readonly FidelityCase[], tolerance: number): [number, number] | undefined {
+  const byGroup = new Map<string, { hits: number; cases: number }>();
+  for (const c of cases) {
+    if (c.group === undefined) return undefined;
+    const g = byGroup.get(c.group) ?? { hits: 0, cases: 0 };
+    g.cases++;
+    if (relativeError(c) <= tolerance) g.hits++;
+    byGroup.set(c.group, g);
+  }
+  const groups = [...byGroup.values()];
+  if (groups.length < 2) return undefined;
+  const random = mulberry32(INTERVAL_SEED);
+  const shares = new Float64Array(INTERVAL_RESAMPLES);
+  for (let r = 0; r < INTERVAL_RESAMPLES; r++) {
+    let hits = 0;
+    let total = 0;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[Math.floor(random() * groups.length)];
+      hits += g.hits;
+      total += g.cases;
+    }
+    shares[r] = hits / total;
+  }
+  shares.sort();
+  const at = (q: number): number =>
+    shares[Math.min(INTERVAL_RESAMPLES - 1, Math.floor(q * INTERVAL_RESAMPLES))];
+  return [at(0.025), at(0.975)];
 }

@@ -23,6 +23,8 @@ export interface RepeatSummary {
 /** A profile's two halves of sessions and every session's plain end-to-end estimate (ms). */
 export interface RepeatedProfile {
   profile: Pick<ModelProfile, 'model' | 'threads'>;
+  /** The model family: its cases form one group of the within-±10% interval (fidelity.ts). */
+  family?: string;
   /**
    * The even-numbered sessions (0, 2, …) and the odd-numbered ones (1, 3, …), each merged by
    * mergeSessions (runtime/profile-sessions.ts).
@@ -56,17 +58,19 @@ export function measurementRepeatability(
     const [even, odd] = d.halves;
     const c = cases.get(d.profile.threads) ?? { e2e: [], perOp: [] };
     cases.set(d.profile.threads, c);
+    const group = d.family;
     c.e2e.push({
       label: d.profile.model,
       measuredMs: estimateOf(even.endToEnd),
       predictedMs: estimateOf(odd.endToEnd),
+      group,
     });
     const oddMs = new Map(odd.nodes.map((n) => [n.node, estimateOf(n.latency)]));
     for (const n of even.nodes) {
       const measuredMs = estimateOf(n.latency);
       const predictedMs = oddMs.get(n.node);
       if (predictedMs === undefined || measuredMs * 1000 < minOpUs) continue;
-      c.perOp.push({ label: `${d.profile.model} ${n.node}`, measuredMs, predictedMs });
+      c.perOp.push({ label: `${d.profile.model} ${n.node}`, measuredMs, predictedMs, group });
     }
     const ms = d.sessionsMs ?? [];
     if (ms.length > 1) worstSessionRatio = Math.max(worstSessionRatio, Math.max(...ms) / Math.min(...ms));

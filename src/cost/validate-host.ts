@@ -130,8 +130,10 @@ export function validateHost(
       const flops = d.graph.nodes.reduce((s, n) => s + nodeInfo(n, d.graph).flops, 0);
       const baselineMs = flops / ((base.e2eGflops.get(t) ?? base.fallbackGflops) * 1e6);
       const label = `${d.profile.model} ${shapes(d.profile.inputs)} t${d.profile.threads}${t === d.profile.threads ? '' : ` (ran as t${t})`}`;
-      e2e.push({ label, predictedMs: endToEndMs, measuredMs: measured });
-      baseE2e.push({ label, predictedMs: baselineMs, measuredMs: measured });
+      // A family's cases share its fit and its misses: the share's interval resamples families.
+      const family = d.family;
+      e2e.push({ label, predictedMs: endToEndMs, measuredMs: measured, group: family });
+      baseE2e.push({ label, predictedMs: baselineMs, measuredMs: measured, group: family });
       models.push({
         family: d.family,
         model: d.profile.model,
@@ -150,7 +152,7 @@ export function validateHost(
         const predictedMs = nodeMs.get(m.node);
         if (!node || predictedMs === undefined) continue;
         const measuredMs = estimateOf(m.latency);
-        const c = { label: `${label} ${m.node}`, predictedMs, measuredMs };
+        const c = { label: `${label} ${m.node}`, predictedMs, measuredMs, group: family };
         totalMs += measuredMs;
         perOpAll.push(c);
         if (measuredMs * 1000 < minOpUs) continue;

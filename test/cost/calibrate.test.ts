@@ -189,6 +189,13 @@ describe('host calibration on two small models', () => {
     const within = r.perOpByKernel.reduce((n, g) => n + g.within10pct * g.cases, 0);
     expect(within / r.perOp.cases).toBeCloseTo(r.perOp.within10pct, 10);
     expect(renderValidation(r)).toMatch(/SGEMM \(MatMul, Gemm, 1×1 conv\)\s+1\s+\d+\s+[\d.]+%/);
+    // Two families: the shares carry their interval over resampled families, and the report shows it.
+    for (const s of [r.endToEnd, r.perOp, r.baseline.perOp]) {
+      const [lo, hi] = s.within10pctInterval!;
+      expect(lo).toBeLessThanOrEqual(s.within10pct);
+      expect(hi).toBeGreaterThanOrEqual(s.within10pct);
+    }
+    expect(renderValidation(r)).toMatch(/per op \(≥ 10 µs\)\s+\d+\s+[\d.]+%\s+[\d.]+–[\d.]+%/);
   });
 
   it('holding out one input size keeps the model’s other sizes in the fit', async () => {

@@ -47,6 +47,45 @@ describe('summarizeFidelity', () => {
     expect(summarizeFidelity([])).toEqual({ cases: 0, within10pct: 0, mape: 0, timeWithin10pct: 0 });
   });
 
+  it('gives a 95% interval over the cases’ groups only when every case has one and there are two', () => {
+    const hit = (group: string) => ({ label: group, predictedMs: 1, measuredMs: 1, group });
+    const miss = (group: string) => ({ label: group, predictedMs: 2, measuredMs: 1, group });
+    // No groups (the phone fits' cases), one group, or a case without one: no interval.
+    expect(summarizeFidelity([hit('a'), miss('a')]).within10pctInterval).toBeUndefined();
+    expect(summarizeFidelity([hit('a'), { ...miss('b'), group: undefined }]).within10pctInterval).toBe(
+      undefined,
+    );
+    // Families that all hit as often: every resample gives the same share.
+    const even = summarizeFidelity(['a', 'b', 'c'].flatMap((g) => [hit(g), miss(g)]));
+    expect(even.within10pctInterval).toEqual([0.5, 0.5]);
+  });
+
+  it('widens with how differently the groups fare, and counts a group’s cases together', () => {
+    // Ten families of 20 ops: five hit every op, five miss every one. Resampling families moves the
+    // share a lot; had the 200 ops been independent, it would hardly move.
+    const cases = Array.from({ length: 10 }, (_, f) =>
+      Array.from({ length: 20 }, (_, i) => ({
+        label: `f${f} op${i}`,
+        predictedMs: f < 5 ? 1 : 2,
+        measuredMs: 1,
+        group: `f${f}`,
+      })),
+    ).flat();
+    const s = summarizeFidelity(cases);
+    expect(s.within10pct).toBeCloseTo(0.5, 9);
+    const [lo, hi] = s.within10pctInterval!;
+    expect(lo).toBeLessThan(0.3);
+    expect(hi).toBeGreaterThan(0.7);
+    expect(lo).toBeLessThanOrEqual(s.within10pct);
+    expect(hi).toBeGreaterThanOrEqual(s.within10pct);
+    // Reproducible: a fixed seed, so the same cases give the same report.
+    expect(summarizeFidelity(cases).within10pctInterval).toEqual([lo, hi]);
+    // The same ops, each its own group: a far narrower interval.
+    const independent = summarizeFidelity(cases.map((c) => ({ ...c, group: c.label })));
+    const [ilo, ihi] = independent.within10pctInterval!;
+    expect(ihi - ilo).toBeLessThan((hi - lo) / 3);
+  });
+
   it('relative error is symmetric in sign', () => {
     expect(relativeError({ predictedMs: 12, measuredMs: 10 })).toBeCloseTo(0.2, 9);
     expect(relativeError({ predictedMs: 8, measuredMs: 10 })).toBeCloseTo(0.2, 9);
