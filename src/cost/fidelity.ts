@@ -44,7 +44,10 @@ export interface FidelitySummary {
   within10pctInterval?: [number, number];
 }
 
-/** Bootstrap resamples of the groups; the interval's ends move by < 0.5 points between seeds at 2000. */
+/**
+ * Bootstrap resamples of the groups. Over 20 seeds on the host's 27 families, the per-op interval's
+ * ends moved by at most 0.4 points, end to end's (108 cases) by one case.
+ */
 const INTERVAL_RESAMPLES = 2000;
 /** Fixed, so that a report is reproducible. */
 const INTERVAL_SEED = 0x5eed;

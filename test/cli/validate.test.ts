@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
-import { expectCleanError } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { expectCleanError, runCli } from './helpers.js';
 
 describe('hetero calibrate / validate options', () => {
   it('refuses an unknown --graphs form before measuring anything, writing nothing', () => {
@@ -35,5 +35,14 @@ describe('hetero calibrate / validate options', () => {
       ['validate', '--device', 'host', '--max-sessions', '99'],
       /--max-sessions.*more than 50/,
     );
+  });
+
+  it('reports a phone’s published-latency fidelity without the host’s column of intervals over families', () => {
+    // A phone's cases are published whole-model latencies, not families of profiled ops.
+    const r = runCli(['validate', '--device', 'sd865']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\s+cases\s+within ±10%\s+of time\s+MAPE$/m);
+    expect(r.stdout).not.toMatch(/by family/);
+    expect(r.stdout).toMatch(/held out, calibrated\s+\d+\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%/);
   });
 });
