@@ -63,16 +63,26 @@ export function summarizeFidelity(cases: readonly FidelityCase[], tolerance = 0.
   let sum = 0;
   let timeMs = 0;
   let timeWithinMs = 0;
+  // Hits and cases per group, while every case has one (undefined as soon as one has none).
+  let byGroup: Map<string, GroupTally> | undefined = new Map();
   for (const c of valid) {
     const e = relativeError(c);
+    const hit = e <= tolerance;
     timeMs += c.measuredMs;
-    if (e <= tolerance) {
+    if (hit) {
       within++;
       timeWithinMs += c.measuredMs;
     }
     sum += e;
+    if (byGroup && c.group === undefined) byGroup = undefined;
+    else if (byGroup && c.group !== undefined) {
+      const g = byGroup.get(c.group) ?? { hits: 0, cases: 0 };
+      g.cases++;
+      if (hit) g.hits++;
+      byGroup.set(c.group, g);
+    }
   }
-  const interval = groupInterval(valid, tolerance);
+  const interval = byGroup && byGroup.size >= 2 ? groupInterval([...byGroup.values()]) : undefined;
   return {
     cases: valid.length,
     within10pct: within / valid.length,
@@ -82,18 +92,13 @@ export function summarizeFidelity(cases: readonly FidelityCase[], tolerance = 0.
   };
 }
 
+interface GroupTally {
+  hits: number;
+  cases: number;
+}
+
 /** The 2.5th and 97.5th percentiles of within10pct over resampled groups (see within10pctInterval). */
-function groupInterval(cases: readonly FidelityCase[], tolerance: number): [number, number] | undefined {
-  const byGroup = new Map<string, { hits: number; cases: number }>();
-  for (const c of cases) {
-    if (c.group === undefined) return undefined;
-    const g = byGroup.get(c.group) ?? { hits: 0, cases: 0 };
-    g.cases++;
-    if (relativeError(c) <= tolerance) g.hits++;
-    byGroup.set(c.group, g);
-  }
-  const groups = [...byGroup.values()];
-  if (groups.length < 2) return undefined;
+function groupInterval(groups: readonly GroupTally[]): [number, number] {
   const random = mulberry32(INTERVAL_SEED);
   const shares = new Float64Array(INTERVAL_RESAMPLES);
   for (let r = 0; r < INTERVAL_RESAMPLES; r++) {

@@ -51,6 +51,8 @@ export interface ZooEntry {
 }
 
 const TORCHVISION = 'torchvision model docs, weights metadata (_ops in GFLOPS = GMACs, num_params)';
+const DEIT_PAPER =
+  'Touvron et al., Training data-efficient image transformers & distillation through attention, ICML 2021';
 
 const ENTRIES: ZooEntry[] = [
   {
@@ -191,8 +193,7 @@ const ENTRIES: ZooEntry[] = [
   {
     name: 'deit-small',
     description: 'DeiT-S (ViT-S/16: width 384, 6 heads, 12 layers), 224×224',
-    paper:
-      'Touvron et al., Training data-efficient image transformers & distillation through attention, ICML 2021',
+    paper: DEIT_PAPER,
     inputs: { input: [1, 3, 224, 224] },
     macs: { value: 4.6e9, source: 'timm model card deit_small_patch16_224.fb_in1k: GMACs 4.6' },
     params: { value: 22.1e6, source: 'timm model card deit_small_patch16_224.fb_in1k: Params (M) 22.1' },
@@ -201,8 +202,7 @@ const ENTRIES: ZooEntry[] = [
   {
     name: 'deit-tiny',
     description: 'DeiT-Ti (ViT-Ti/16: width 192, 3 heads, 12 layers), 224×224',
-    paper:
-      'Touvron et al., Training data-efficient image transformers & distillation through attention, ICML 2021',
+    paper: DEIT_PAPER,
     inputs: { input: [1, 3, 224, 224] },
     params: { value: 5.7e6, source: 'timm model card deit_tiny_patch16_224.fb_in1k: Params (M) 5.7' },
     build: () => deitTiny(),
