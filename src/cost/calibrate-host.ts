@@ -113,7 +113,11 @@ export function calibrateHost(
   if (byThreads.size === 0) throw new Error('calibrateHost: no profiles');
 
   const samplesByThreads = new Map<number, Sample[]>();
-  for (const [t, models] of byThreads) samplesByThreads.set(t, models.flatMap(samplesOf));
+  for (const [t, models] of byThreads)
+    samplesByThreads.set(
+      t,
+      models.flatMap((d) => samplesOf(d, t)),
+    );
   // The peak the curves are shares of must bound what the profiled ops reached: large convs and
   // MatMuls beat the 1024³ MatMul micro-benchmark here by up to ~20% (other blockings, a quieter
   // moment), and an efficiency above 1 would be clamped, over-predicting exactly the ops that
@@ -141,10 +145,13 @@ export function calibrateHost(
     const peak = peakGflops(proc, 'float32') * (Math.min(t, proc.cores ?? 1) / (proc.cores ?? 1));
     processors[`${proc.id}@${t}`] = {
       ...fitProcessor(samples, peak, effectiveBandwidthGBps, opts),
-      kernels: fitKernelModels(
-        samples.flatMap((s) => (s.kernel ? [{ info: s.kernel, family: s.family, us: s.us }] : [])),
-        { macFloorUs: macFloorUs(samples), ...opts },
-      ),
+      kernels: {
+        ...fitKernelModels(
+          samples.flatMap((s) => (s.kernel ? [{ info: s.kernel, family: s.family, us: s.us }] : [])),
+          { macFloorUs: macFloorUs(samples), ...opts },
+        ),
+        threads: t,
+      },
       // Planners and the simulator price a plan's nodes as a plain run does (host-run.ts hostOpMs).
       run: runOverhead[String(t)],
     };
@@ -226,7 +233,7 @@ function fitSerialBounds(
     for (const s of samples) {
       if (!s.kernel) continue;
       const own = kernelModelUs(kernels, s.kernel);
-      const one = kernelModelUs(serial, s.kernel);
+      const one = kernelModelUs(serial, s.kernel.serial);
       if (own !== undefined && one !== undefined && s.us > 0) pairs.push([own, one, s.us]);
     }
     let best = { err: pairs.reduce((e, [own, , us]) => e + Math.abs(own / us - 1), 0), wakeUs: Infinity };
@@ -300,14 +307,15 @@ function withAchievedPeak(
   return { ...m, matmulGflops };
 }
 
-function samplesOf(d: ProfiledModel): Sample[] {
+/** A profile's kernels as samples, each counted for a pool of `threads` (the threads the runs had). */
+function samplesOf(d: ProfiledModel, threads: number): Sample[] {
   const byId = new Map(d.graph.nodes.map((n) => [n.id, n]));
   const out: Sample[] = [];
   const push = (node: Node, us: number, controlFlow = false): void => {
     const info = nodeInfo(node, d.graph);
     out.push({
       family: d.family,
-      ...(controlFlow ? {} : { kernel: kernelInfo(node, d.graph) }),
+      ...(controlFlow ? {} : { kernel: kernelInfo(node, d.graph, threads) }),
       op: info.op,
       fineKey: info.fineKey,
       familyKey: info.familyKey,

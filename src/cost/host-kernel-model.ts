@@ -38,6 +38,11 @@ export interface HostKernelParams {
   features: readonly string[];
   models: Record<string, KernelKeyModel>;
   /**
+   * The pool's threads the counters were taken for (a dense kernel is counted for its busiest
+   * thread: host-kernel-features.ts); absent = 1.
+   */
+  threads?: number;
+  /**
    * At two threads or more: a kernel costs at most the one-thread entry's prediction plus this (µs).
    * MLAS and ORT split a kernel only where the work pays for waking a pool thread, so a small
    * kernel runs about as on one thread, plus the wake-up where it is split; a key fitted on larger
@@ -178,11 +183,11 @@ export function kernelLatencyUs(
   graph: Graph,
   serial?: HostKernelParams,
 ): number | undefined {
-  const k = kernelInfo(node, graph);
+  const k = kernelInfo(node, graph, params.threads);
   const us = kernelModelUs(params, k);
   if (us === undefined || serial === undefined) return us;
   if (params.serialWakeUs === undefined && params.parallelFloorShare === undefined) return us;
-  const serialUs = kernelModelUs(serial, k);
+  const serialUs = kernelModelUs(serial, k.serial);
   if (serialUs === undefined) return us;
   const floor = serialUs * (params.parallelFloorShare ?? 0);
   return Math.min(Math.max(us, floor), serialUs + (params.serialWakeUs ?? Infinity));

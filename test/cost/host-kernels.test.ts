@@ -356,7 +356,13 @@ function kernel(
   x[F.launch] = 1;
   x[F.calls] = 1;
   for (const [k, v] of Object.entries(counters)) x[F[k as keyof typeof F]] = v ?? 0;
-  return { x, keys, size: x[F.tileMacs] || x[F.outElems] };
+  const k: { x: Float64Array; keys: string[]; size: number; serial?: KernelInfo } = {
+    x,
+    keys,
+    size: x[F.tileMacs] || x[F.outElems],
+  };
+  k.serial = k as KernelInfo;
+  return k as KernelInfo;
 }
 
 describe('kernel model fit', () => {
