@@ -198,8 +198,8 @@ const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
  * The node's counters, keys and size on a pool of `threads`, cached per (graph, node, threads). At
- * two threads or more a dense kernel is counted for its busiest thread (mlas-threading.ts); other
- * kernels keep their one-thread counters.
+ * two threads or more an im2col conv is counted for its busiest thread (threadedInfo); other kernels
+ * keep their one-thread counters.
  */
 export function kernelInfo(node: Node, graph: Graph, threads = 1): KernelInfo {
   let perGraph = cache.get(graph);
@@ -246,15 +246,15 @@ const sizeOf = (cls: KernelClass, x: Float64Array): number =>
   cls === 'gemm' || cls === 'im2col' || cls === 'grouped' ? x[F.tileMacs] : x[F.outElems] || x[F.inElems];
 
 /**
- * An im2col conv's counters for the busiest of `threads`; any other kernel's are its serial ones.
- * Only there does MLAS's partition change the work's make-up: the expansion runs serially before a
- * threaded SGEMM when filters outnumber pixels, and the pixels are split in 16-aligned strides, so
- * a conv on a map of 16 pixels or fewer runs on one thread (DenseNet's 32-filter 3×3 convs on 3×3
- * and 4×4 maps: 72–78 µs at two threads against 47 µs at one had been priced as split). Held out
- * by family, two-thread im2col kernels rose from 71.2% to 82.7% within ±10%. An SGEMM or a grouped
- * conv splits every counter in half (the busiest thread's share is ½ but for a last 16-column
- * stride); counted that way the two-thread fits of those classes did worse (SGEMM 74.1 → 71.5%,
- * grouped 62.0 → 61.0%): their one speed per thread count prices the split as well.
+ * An im2col conv's counters for the busiest of `threads` (mlas-threading.ts); any other kernel's are
+ * its serial ones. Only there does MLAS's partition change the make-up of the work: with more filters
+ * than output pixels the expansion runs on the calling thread before a row-split SGEMM (DenseNet's
+ * 32-filter 3×3 convs on 3×3 and 4×4 maps: 72–78 µs at two threads against 47 µs at one), else the
+ * pixels are split in 16-aligned strides, one thread when one stride covers them. Held out by family
+ * (nine sessions), two-thread im2col kernels rose from 71.2% to 82.7% within ±10%. An SGEMM or a
+ * grouped conv splits every counter about in half; counted that way, the two-thread fits of those
+ * classes did worse (SGEMM 74.1 → 71.5%, grouped 62.0 → 61.0%): one speed per thread count already
+ * prices their split.
  */
 function threadedInfo(serial: KernelInfo, node: Node, graph: Graph, threads: number): KernelInfo {
   const cls = serial.keys[serial.keys.length - 1];
@@ -516,42 +516,39 @@ function gemvCounters(f: Float64Array, calls: number, m: number, k: number): voi
   f[F.streamElems] = calls * m * k;
 }
 
-/** A MatMul's or Gemm's products as MLAS runs them: `batch` products of M×K by K×N. */
-interface GemmShape {
-  m: number;
-  n: number;
-  k: number;
-  batch: number;
-}
-
-function gemmShape(node: Node, graph: Graph): GemmShape | undefined {
+function gemmFeatures(node: Node, graph: Graph, f: Float64Array): void {
   const a = shapeOf(graph, node.inputs[0]);
   const b = shapeOf(graph, node.inputs[1]);
-  if (!a || !b || a.length < 1 || b.length < 1) return undefined;
-  if (node.op === 'Gemm') {
-    const ta = node.attrs.transA === 1;
-    const tb = node.attrs.transB === 1;
-    return { m: ta ? a[1] : a[0], k: ta ? a[0] : a[1], n: tb ? b[0] : b[1], batch: 1 };
-  }
-  const a2 = a.length === 1 ? [1, a[0]] : a;
-  const b2 = b.length === 1 ? [b[0], 1] : b;
-  const m = a2[a2.length - 2];
-  const k = a2[a2.length - 1];
-  const n = b2[b2.length - 1];
-  const batch = product((a2.length >= b2.length ? a2 : b2).slice(0, -2));
-  // A 2-D B shared by a batched A is one GEMM over the stacked rows (ORT folds the batch into M).
-  return b2.length === 2 ? { m: m * batch, k, n, batch: 1 } : { m, k, n, batch };
-}
-
-function gemmFeatures(node: Node, graph: Graph, f: Float64Array): void {
-  const s = gemmShape(node, graph);
-  if (!s) {
+  if (!a || !b || a.length < 1 || b.length < 1) {
     f[F.tileMacs] = nodeInfo(node, graph).cost.macs;
     return;
   }
+  let m: number;
+  let k: number;
+  let n: number;
+  let batch = 1;
+  if (node.op === 'Gemm') {
+    const ta = node.attrs.transA === 1;
+    const tb = node.attrs.transB === 1;
+    m = ta ? a[1] : a[0];
+    k = ta ? a[0] : a[1];
+    n = tb ? b[0] : b[1];
+  } else {
+    const a2 = a.length === 1 ? [1, a[0]] : a;
+    const b2 = b.length === 1 ? [b[0], 1] : b;
+    m = a2[a2.length - 2];
+    k = a2[a2.length - 1];
+    n = b2[b2.length - 1];
+    batch = product((a2.length >= b2.length ? a2 : b2).slice(0, -2));
+    // A 2-D B shared by a batched A is one GEMM over the stacked rows (ORT folds the batch into M).
+    if (b2.length === 2) {
+      m *= batch;
+      batch = 1;
+    }
+  }
   // A constant B is packed once, at session creation (ORT's PrePack).
   const constB = graph.tensors.get(node.inputs[1] ?? '')?.constant === true;
-  gemmCounters(f, s.batch, s.m, s.n, s.k, !constB, constB && s.m <= TILE_M ? s.batch * s.k * s.n : 0);
+  gemmCounters(f, batch, m, n, k, !constB, constB && m <= TILE_M ? batch * k * n : 0);
 }
 
 /** How MLAS shares a conv between `threads`; undefined for unknown shapes. */

@@ -38,7 +38,7 @@ export interface HostKernelParams {
   features: readonly string[];
   models: Record<string, KernelKeyModel>;
   /**
-   * The pool's threads the counters were taken for (a dense kernel is counted for its busiest
+   * The pool's threads the counters were taken for (an im2col conv is counted for its busiest
    * thread: host-kernel-features.ts); absent = 1.
    */
   threads?: number;
