@@ -95,6 +95,8 @@ describe('host calibration on two small models', () => {
     const proc = c.device.processors[0];
     for (const t of [1, 2]) {
       const kernels = c.params.processors[`cpu@${t}`].kernels;
+      // Each entry counts at its thread count (an im2col conv at two threads: its busiest thread).
+      expect(kernels?.threads).toBe(t);
       expect(Object.keys(kernels?.models ?? {})).toEqual(expect.arrayContaining(['Conv:k1', 'gemm']));
       for (const m of Object.values(kernels?.models ?? {})) {
         const leaves = 'coef' in m.tree ? [m.tree] : [m.tree.below, m.tree.above];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { convSplit, gemmSplit, type ConvShape } from '../../src/cost/mlas-threading.js';
-import { FEATURE_INDEX, kernelInfo } from '../../src/cost/host-kernel-features.js';
+import { FEATURE_INDEX, kernelInfo, KERNEL_FEATURES } from '../../src/cost/host-kernel-features.js';
+import { kernelLatencyUs, type HostKernelParams } from '../../src/cost/host-kernel-model.js';
 import { conv } from './model-helpers.js';
 
 const F = FEATURE_INDEX;
@@ -97,5 +98,20 @@ describe('kernel counters per thread count', () => {
     expect(kernelInfo(small.n, small.g, 2)).toBe(kernelInfo(small.n, small.g, 1));
     const pointwise = conv(64, 64, 14, 1);
     expect(kernelInfo(pointwise.n, pointwise.g, 2)).toBe(kernelInfo(pointwise.n, pointwise.g));
+  });
+
+  it('bounds a two-thread prediction by the one-thread model on the serial counters', () => {
+    const { n, g } = conv(16, 32, 10, 3);
+    // One µs per thousand expanded elements, nothing else.
+    const coef = KERNEL_FEATURES.map((f) => (f === 'im2colElems' ? 1e-3 : 0));
+    const models = {
+      im2col: { tree: { coef }, sizeRange: [1, 1e12] as [number, number], samples: 9, families: 3 },
+    };
+    const serial: HostKernelParams = { features: [...KERNEL_FEATURES], models };
+    const two: HostKernelParams = { ...serial, threads: 2, parallelFloorShare: 0.9 };
+    const serialUs = kernelInfo(n, g).x[F.im2colElems] * 1e-3;
+    // Unbounded, the busiest thread expands 64 of the 100 pixels; the floor is 0.9 of the serial time.
+    expect(kernelLatencyUs(two, n, g)).toBeCloseTo(0.64 * serialUs, 9);
+    expect(kernelLatencyUs(two, n, g, serial)).toBeCloseTo(0.9 * serialUs, 9);
   });
 });
