@@ -398,23 +398,50 @@ function counters(node: Node, graph: Graph): Float64Array {
   return f;
 }
 
-function convFeatures(node: Node, graph: Graph, f: Float64Array): void {
+/** A conv's tensor shapes, groups, kernel taps and strides; undefined where a shape is unknown. */
+interface ConvGeometry {
+  x: number[];
+  w: number[];
+  y: number[];
+  groups: number;
+  /** Kernel taps: the product of the kernel's spatial dims. */
+  taps: number;
+  strides: number[];
+}
+
+function convGeometry(node: Node, graph: Graph): ConvGeometry | undefined {
   const x = shapeOf(graph, node.inputs[0]);
   const w = shapeOf(graph, node.inputs[1]);
   const y = shapeOf(graph, node.outputs[0]);
-  if (!x || !w || !y || x.length < 3 || w.length < 3 || y.length < 3) {
+  if (!x || !w || !y || x.length < 3 || w.length < 3 || y.length < 3) return undefined;
+  return {
+    x,
+    w,
+    y,
+    groups: typeof node.attrs.group === 'number' && node.attrs.group > 1 ? node.attrs.group : 1,
+    taps: product(w.slice(2)),
+    strides: Array.isArray(node.attrs.strides) ? (node.attrs.strides as number[]) : [],
+  };
+}
+
+/** A ConvTranspose's SGEMM per group: M = Cout/g·k², N = the input's pixels (H·W), K = Cin/g. */
+const transposedGemm = ({ x, w, groups, taps }: ConvGeometry): { m: number; n: number; k: number } => ({
+  m: w[1] * taps,
+  n: product(x.slice(2)),
+  k: x[1] / groups,
+});
+
+function convFeatures(node: Node, graph: Graph, f: Float64Array): void {
+  const geometry = convGeometry(node, graph);
+  if (!geometry) {
     f[F.tileMacs] = nodeInfo(node, graph).cost.macs;
     return;
   }
-  const g = typeof node.attrs.group === 'number' && node.attrs.group > 1 ? node.attrs.group : 1;
+  const { x, w, y, groups: g, taps: kArea, strides } = geometry;
   const calls = x[0] * g;
-  const kArea = product(w.slice(2));
-  const strides = Array.isArray(node.attrs.strides) ? (node.attrs.strides as number[]) : [];
   if (node.op === 'ConvTranspose') {
-    // One SGEMM over the input pixels (M = Cout/g·k², N = H·W, K = Cin/g), then col2im into y.
-    const cout = w[1] * kArea;
-    const pixels = product(x.slice(2));
-    const cin = x[1] / g;
+    // One SGEMM over the input pixels, then col2im into y.
+    const { m: cout, n: pixels, k: cin } = transposedGemm(geometry);
     gemmCounters(f, calls, cout, pixels, cin, true, 0);
     f[F.im2colElems] = calls * cout * pixels;
     f[F.segments] = calls * cout * product(x.slice(2, -1));
@@ -553,18 +580,15 @@ function gemmFeatures(node: Node, graph: Graph, f: Float64Array): void {
 
 /** How MLAS shares a conv between `threads`; undefined for unknown shapes. */
 function im2colSplit(node: Node, graph: Graph, threads: number): DenseSplit | undefined {
-  const x = shapeOf(graph, node.inputs[0]);
-  const w = shapeOf(graph, node.inputs[1]);
-  const y = shapeOf(graph, node.outputs[0]);
-  if (!x || !w || !y || x.length < 3 || w.length < 3 || y.length < 3) return undefined;
-  const g = typeof node.attrs.group === 'number' && node.attrs.group > 1 ? node.attrs.group : 1;
-  const taps = product(w.slice(2));
+  const geometry = convGeometry(node, graph);
+  if (!geometry) return undefined;
   if (node.op === 'ConvTranspose') {
-    // Group after group, one threaded SGEMM (M = Cout/g·k², N = H·W), then col2im on the caller.
-    return { ...gemmSplit(w[1] * taps, product(x.slice(2)), x[1] / g, 1, threads), im2colShare: 1 };
+    // Group after group, one threaded SGEMM, then col2im on the calling thread.
+    const { m, n, k } = transposedGemm(geometry);
+    return { ...gemmSplit(m, n, k, 1, threads), im2colShare: 1 };
   }
-  const ints = (name: string): number[] =>
-    Array.isArray(node.attrs[name]) ? (node.attrs[name] as number[]) : [];
+  const { x, w, y, groups: g, taps, strides } = geometry;
+  const pads = Array.isArray(node.attrs.pads) ? (node.attrs.pads as number[]) : [];
   return convSplit(
     {
       batch: x[0],
@@ -573,7 +597,7 @@ function im2colSplit(node: Node, graph: Graph, threads: number): DenseSplit | un
       pixels: product(y.slice(2)),
       depth: (x[1] / g) * taps,
       taps,
-      unitStrideNoPad: ints('strides').every((v) => v === 1) && ints('pads').every((v) => v === 0),
+      unitStrideNoPad: strides.every((v) => v === 1) && pads.every((v) => v === 0),
     },
     threads,
   );
