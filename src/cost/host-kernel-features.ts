@@ -110,8 +110,8 @@ const STREAM_FEATURES: readonly KernelFeature[] = [
   // one, 5 for a normalisation), so that a class model prices an op it never saw by its arithmetic:
   // fitted without the style-transfer net, its InstanceNorms had been predicted at 39% of measured.
   'flops',
-  // Elements read or written on memory the run last touched far back (ort-memory-plan.ts): from the
-  // L3 or beyond it, and from DRAM.
+  // Elements read or written on memory the run last touched over FAR_BYTES back, and of those, over
+  // the whole LLC back or never (ort-memory-plan.ts): a write there fetches every line first.
   'farElems',
   'dramElems',
 ];
@@ -145,12 +145,12 @@ const TILE_M = 4;
 const cache = new WeakMap<Graph, WeakMap<Node, Map<number, KernelInfo>>>();
 
 /**
- * How far back a run must have last touched memory for a kernel to find it beyond the L3 it can
- * count on (farElems): half the last-level cache, which the core shares with the other cores and, on
- * a cloud host, with other guests. Held out by family (nine sessions), the per-op share within ±10%
- * was 61.2, 62.7, 63.0, 62.7 and 62.8% at 1/16, 1/8, 1/4, 3/8 and 1/2 of it (61.4% without the
- * counters); with the default five sessions, 1/4 and 1/2 gave 61.0 and 61.2%, and only 1/2 kept end
- * to end at 90.7% (1/4: 89.8%).
+ * How far back a run must have last touched memory for a kernel to find it beyond the share of the L3
+ * it can count on (farElems): half the last-level cache, which the core shares with other cores and,
+ * on a cloud host, with other guests. Held out by family, per op within ±10%: with nine sessions
+ * 62.9% at a quarter of it and 62.6% at half (61.4% without the counters); with the default sessions
+ * (what `hetero validate` scores) 61.0% at a quarter, end to end 89.8%, and 61.2% at half, end to
+ * end 90.7% as without them (the same host measurements).
  */
 const FAR_BYTES = hostCpuCaches().llcBytes / 2;
 const touchCache = new WeakMap<Graph, Map<string, FarTouches>>();

@@ -101,7 +101,7 @@ function planBuffers(graph: Graph): { bufferOf: Map<string, Buffer>; buffers: Bu
       buffer.lastStep = step;
       bufferOf.set(out, buffer);
     });
-    // Buffers whose last use this step was go to the front of the free list, in input order.
+    // Buffers used for the last time here go to the front of the free list, the last released first.
     const released: Buffer[] = [];
     const release = (b: Buffer): void => {
       b.lastStep = step;
