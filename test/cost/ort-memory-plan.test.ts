@@ -101,16 +101,16 @@ describe('how far back a run touched what a kernel reads and writes', () => {
     [
       ['Abs', ['x'], ['a']],
       ['Abs', ['a'], ['b']], // a's buffer is freed here
-      ['MatMul', ['b', 'w'], ['m']], // reads 1 MiB of weights
+      ['MatMul', ['b', 'w'], ['m']], // reads 256 KiB of weights
       ['Abs', ['b'], ['c']], // writes into a's old buffer, reads b: both from before the weights
       ['Abs', ['c'], ['d']], // writes into b's buffer, just read: near
       ['Abs', ['m'], ['m2']],
       ['Add', ['d', 'm2'], ['y']], // a graph output: new memory each run
     ],
-    { x: 4096, a: 4096, b: 4096, w: 256 * KiB, m: 5000, c: 4096, d: 4096, m2: 4096, y: 4096 },
+    { x: 4096, a: 4096, b: 4096, w: 64 * KiB, m: 5000, c: 4096, d: 4096, m2: 4096, y: 4096 },
     { constants: ['w'] },
   );
-  const touches = memoryTouches(g, 512 * KiB, 32 * 1024 * KiB);
+  const touches = memoryTouches(g, 128 * KiB, 32 * 1024 * KiB);
 
   it('counts what was last touched before a large read as far', () => {
     expect(touches.get('n3')).toEqual({
@@ -145,7 +145,7 @@ describe('how far back a run touched what a kernel reads and writes', () => {
   });
 
   it("feeds a streaming kernel's counters", () => {
-    // The host's far distance is a share of its last-level cache, megabytes: 1 MiB back is near.
+    // The host's far distance is half its last-level cache (MiBs): 256 KiB back is near.
     const n3 = kernelInfo(g.nodes[3], g).x;
     expect([n3[FEATURE_INDEX.farElems], n3[FEATURE_INDEX.dramElems]]).toEqual([0, 0]);
     const n6 = kernelInfo(g.nodes[6], g).x;
