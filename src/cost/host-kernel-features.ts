@@ -24,7 +24,7 @@ import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
 import { hostCpuCaches } from '../hardware/cpu-caches.js';
 import { convSplit, gemmSplit, type DenseSplit } from './mlas-threading.js';
-import { kernelTouches, memoryTouches, type FarTouches } from './ort-memory-plan.js';
+import { INDEXING_OPS, kernelTouches, memoryTouches, VIEW_OPS, type FarTouches } from './ort-memory-plan.js';
 import { nodeInfo, type NodeInfo } from './roofline.js';
 
 /** Feature names, in vector order (a fitted model stores its coefficients in this order). */
@@ -145,23 +145,6 @@ const TILE_M = 4;
 const cache = new WeakMap<Graph, WeakMap<Node, Map<number, KernelInfo>>>();
 
 /**
- * How far back a run must have last touched memory for a kernel to find it beyond the share of the L3
- * it can count on (farElems): half the last-level cache, which the core shares with other cores and,
- * on a cloud host, with other guests. Held out by family, per op within ±10%: with nine sessions
- * 62.9% at a quarter of it and 62.6% at half (61.4% without the counters); with the default sessions
- * (what `hetero validate` scores) 61.0% at a quarter, end to end 89.8%, and 61.2% at half, end to
- * end 90.7% as without them (the same host measurements).
- */
-const FAR_BYTES = hostCpuCaches().llcBytes / 2;
-const touchCache = new WeakMap<Graph, Map<string, FarTouches>>();
-
-function touchesOf(graph: Graph): Map<string, FarTouches> {
-  let touches = touchCache.get(graph);
-  if (!touches) touchCache.set(graph, (touches = memoryTouches(graph, FAR_BYTES, hostCpuCaches().llcBytes)));
-  return touches;
-}
-
-/**
  * Weights that stay in a core's private cache between runs (its L2, hardware/cpu-caches.ts: 1 MiB per
  * core on the machine this was measured on; 0.5–2 MiB on current x86 and Arm cores). Measured here,
  * the same tiny 1×1 conv took 3–4 µs in a model with 0.5 MB of weights (ppocr-cls), 5–6 µs with
@@ -191,6 +174,24 @@ const L2_ELEMS = WARM_FOOTPRINT_BYTES / 4;
  * weights in L3 from the run before.
  */
 const LLC_BYTES = hostCpuCaches().llcBytes;
+
+/**
+ * How far back a run must have last touched memory for a kernel to find it beyond the share of the L3
+ * it can count on (farElems): half the last-level cache, which the core shares with other cores and,
+ * on a cloud host, with other guests. Held out by family, per op within ±10%: with nine sessions
+ * 62.9% at a quarter of it and 62.6% at half (61.4% without the counters); with the default sessions
+ * (what `hetero validate` scores) 61.0% at a quarter, end to end 89.8%, and 61.2% at half, end to
+ * end 90.7% as without them (the same host measurements).
+ */
+const FAR_BYTES = LLC_BYTES / 2;
+const touchCache = new WeakMap<Graph, Map<string, FarTouches>>();
+
+function touchesOf(graph: Graph): Map<string, FarTouches> {
+  let touches = touchCache.get(graph);
+  if (!touches) touchCache.set(graph, (touches = memoryTouches(graph, FAR_BYTES, LLC_BYTES)));
+  return touches;
+}
+
 const footprintCache = new WeakMap<Graph, number>();
 
 /**
@@ -203,7 +204,7 @@ export function weightFootprintBytes(graph: Graph): number {
   if (bytes === undefined) {
     bytes = 0;
     for (const node of graph.nodes) {
-      if (node.op === 'Gather' || node.op === 'GatherElements' || node.op === 'GatherND') continue;
+      if (INDEXING_OPS.has(node.op)) continue;
       bytes += nodeInfo(node, graph).paramBytes;
     }
     footprintCache.set(graph, bytes);
@@ -346,8 +347,6 @@ export function producerLayout(node: Node, graph: Graph): ProducerLayout | undef
   if (cls === 'grouped') return 'grouped';
   return cls === 'gemm' || cls === 'im2col' ? 'gemm' : 'stream';
 }
-
-const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
 export function kernelClass(info: Pick<NodeInfo, 'op' | 'fineKey' | 'familyKey' | 'category'>): KernelClass {
   if (info.fineKey === 'Conv:k1' || info.op === 'Gemm' || info.fineKey === 'MatMul') return 'gemm';

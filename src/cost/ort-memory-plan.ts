@@ -40,7 +40,14 @@ const PAGE_BYTES = 4096;
 const WEIGHT_UNIT_BYTES = 64 * 1024;
 /** ORT's allocation alignment (kAllocAlignment). */
 const ALIGN_BYTES = 64;
-const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
+/** ORT's reshape-like kernels: they alias their input (KernelDef Alias(0, 0)), no copy. */
+export const VIEW_OPS: ReadonlySet<string> = new Set([
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+]);
 /** ORT CPU kernels that may write over their first input (activations.cc: MayInplace(0, 0)). */
 const IN_PLACE_OPS = new Set([
   'Elu',
@@ -55,7 +62,7 @@ const IN_PLACE_OPS = new Set([
   'ThresholdedRelu',
 ]);
 /** Ops that read a few rows of their first input (a table), not all of it. */
-const INDEXING_OPS = new Set(['Gather', 'GatherElements', 'GatherND']);
+export const INDEXING_OPS: ReadonlySet<string> = new Set(['Gather', 'GatherElements', 'GatherND']);
 
 /** A buffer of the block: its size and the steps it is live over. */
 interface Buffer {
