@@ -9,9 +9,10 @@
 //   whose B operand (the im2col buffer or the input itself) is packed on every call;
 // - a MatMul/Gemm is one SGEMM per batch matrix; a constant B is packed once at session creation
 //   (ORT's PrePack), a computed one on every call;
-// - SGEMM work is counted in the micro-kernel's register tiles: MLAS' x86 kernels compute 16 columns
-//   of C per step (a product of 3 columns pays for 16) and stream a panel of B once per pass over up
-//   to 4 rows of A (panelPasses), so a 1-row product does one multiply-add per value loaded;
+// - SGEMM work is counted in the micro-kernel's register tiles (mlas-sgemm-kernel.ts, by this CPU's
+//   instruction set): MLAS' x86 kernels compute whole vectors of C's columns (with AVX-512 a product
+//   of 3 columns pays for 16) and stream B's panel once per strip of A's rows (panelPasses, 12 rows
+//   with AVX-512), so a 1-row product does one multiply-add per value loaded;
 // - a dense kernel (conv, MatMul, Gemm) reads each of its weights once a call: weightElems;
 // - a matrix–vector product (a classifier head, a squeeze-excite conv on a 1×1 map) reads each weight
 //   once: streamElems;
@@ -23,6 +24,8 @@ import { producersAndReaders } from '../graph/dag.js';
 import type { Graph, Node } from '../graph/types.js';
 import { FUSED_ACTIVATION_ATTR, FUSED_BOUNDS_ATTR, fusedActivation } from '../graph/fused-activation.js';
 import { hostCpuCaches } from '../hardware/cpu-caches.js';
+import { hostSimd } from '../hardware/cpu-simd.js';
+import { rowStrips, sgemmKernelFor } from './mlas-sgemm-kernel.js';
 import { convSplit, gemmSplit, type DenseSplit } from './mlas-threading.js';
 import { INDEXING_OPS, kernelTouches, memoryTouches, VIEW_OPS, type FarTouches } from './ort-memory-plan.js';
 import { nodeInfo, type NodeInfo } from './roofline.js';
@@ -138,9 +141,13 @@ export interface KernelInfo {
   readonly serial: KernelInfo;
 }
 
-/** SGEMM register tile of MLAS' x86 kernels: columns of C per step, rows per pass (assumption: AVX2). */
-const TILE_N = 16;
-const TILE_M = 4;
+/** The SGEMM micro-kernel MLAS runs on this machine. */
+const SGEMM = sgemmKernelFor(hostSimd());
+/**
+ * At most this many rows of A (a MatMul's M) or columns of B (a conv's output pixels): a product so
+ * thin that each weight it reads feeds a few multiply-adds at most, read at the speed of memory.
+ */
+const FEW_VECTORS = 4;
 
 const cache = new WeakMap<Graph, WeakMap<Node, Map<number, KernelInfo>>>();
 
@@ -219,7 +226,6 @@ function shapeOf(graph: Graph, name: string | undefined): number[] | undefined {
 }
 
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
  * The node's counters, keys and size on a pool of `threads`, cached per (graph, node, threads). At
@@ -481,7 +487,7 @@ function convFeatures(node: Node, graph: Graph, f: Float64Array): void {
     gemvCounters(f, calls, w[0], cin);
   } else {
     // On a map of a few pixels the weights are the matrix and the input a few vectors.
-    gemmCounters(f, calls, w[0] / g, pixels, cin, true, pixels <= TILE_M ? product(w) : 0);
+    gemmCounters(f, calls, w[0] / g, pixels, cin, true, pixels <= FEW_VECTORS ? product(w) : 0);
   }
   if (kArea > 1 || strides.some((s) => s > 1)) {
     // im2col copies only the taps that land inside the input; a tap in the padding is a zero it
@@ -531,11 +537,11 @@ function validTapShares(node: Node, x: number[], w: number[], y: number[]): numb
 }
 
 /**
- * SGEMM counters of `calls` products of M×K by K×N: multiply-adds over whole 16-column tiles, passes
- * of the B panel (one per TILE_M rows of A, so a 1-row product streams B once per MAC row) and, when
- * B is not packed ahead of time, its packing. `streamed`: weight elements a matrix–vector product
- * reads once each (one MAC per weight: it runs at the speed of memory, ~23 GB/s here for a
- * classifier's 5 MB of weights), else 0.
+ * SGEMM counters of `calls` products of M×K by K×N: multiply-adds over whole vectors of C's columns,
+ * loads of B's packed panel (a vector of it per strip of A's rows, so a 1-row product streams B once
+ * per MAC row) and, when B is not packed ahead of time, its packing. `streamed`: weight elements a
+ * matrix–vector product reads once each (one MAC per weight: it runs at the speed of memory, ~23 GB/s
+ * here for a classifier's 5 MB of weights), else 0.
  */
 function gemmCounters(
   f: Float64Array,
@@ -546,14 +552,16 @@ function gemmCounters(
   packB: boolean,
   streamed: number,
 ): void {
+  const strips = rowStrips(SGEMM, m);
+  const vectors = Math.ceil(n / SGEMM.vectorColumns);
   f[F.calls] = calls;
-  f[F.tileMacs] = calls * m * roundUp(n, TILE_N) * k;
-  f[F.panelPasses] = calls * Math.ceil(m / TILE_M) * Math.ceil(n / TILE_N) * k;
-  // Each strip of TILE_M rows of A is one pass of the micro-kernel loop over B's columns, which starts
+  f[F.tileMacs] = calls * m * vectors * SGEMM.vectorColumns * k;
+  f[F.panelPasses] = calls * strips * vectors * k;
+  // Each strip of A's rows is one pass of the micro-kernel loop over B's columns, which starts
   // its accumulators and stores its rows of C whatever K is: a 1×1 conv expanding 192 → 1152
   // channels on a 5×5 map took 1.5× the time of the 1152 → 192 projection beside it, same MACs and
   // panel passes, 6× the strips.
-  f[F.rowStrips] = calls * Math.ceil(m / TILE_M);
+  f[F.rowStrips] = calls * strips;
   f[F.packElems] = packB ? calls * k * n : 0;
   f[F.streamElems] = streamed;
 }
@@ -561,7 +569,7 @@ function gemmCounters(
 /**
  * A dense conv onto a 1×1 map (a squeeze-excite conv, a classifier head written as a conv): its SGEMM
  * has one output column (N = 1, with the conv's ldb = ldc = 1), which MLAS runs as matrix–vector dot
- * products (MlasSgemmOperation's column-vector case): no packing, no 16-column tiles, each weight read
+ * products (MlasSgemmOperation's column-vector case): no packing, no column vectors, each weight read
  * once. Counted as SGEMM tiles (16× its MACs), EfficientNet's and MobileNetV3's squeeze-excite convs had
  * been priced at 1.25–1.35× measured held out.
  */
@@ -603,7 +611,7 @@ function gemmFeatures(node: Node, graph: Graph, f: Float64Array): void {
   }
   // A constant B is packed once, at session creation (ORT's PrePack).
   const constB = graph.tensors.get(node.inputs[1] ?? '')?.constant === true;
-  gemmCounters(f, batch, m, n, k, !constB, constB && m <= TILE_M ? batch * k * n : 0);
+  gemmCounters(f, batch, m, n, k, !constB, constB && m <= FEW_VECTORS ? batch * k * n : 0);
 }
 
 /** How MLAS shares a conv between `threads`; undefined for unknown shapes. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostCpuCaches } from '../../src/hardware/cpu-caches.js';
+import { hostSimd } from '../../src/hardware/cpu-simd.js';
+import { rowStrips, sgemmKernelFor } from '../../src/cost/mlas-sgemm-kernel.js';
 import { buildHostDevice } from '../../src/hardware/host.js';
 import {
   FEATURE_INDEX,
@@ -32,6 +34,10 @@ import { inferShapes } from '../../src/graph/shape-inference.js';
 import { CALIBRATION_HOST } from '../test-host.js';
 
 const F = FEATURE_INDEX;
+
+/** The SGEMM micro-kernel this machine runs, and N in its whole vectors of columns. */
+const SGEMM = sgemmKernelFor(hostSimd());
+const columns = (n: number): number => Math.ceil(n / SGEMM.vectorColumns) * SGEMM.vectorColumns;
 
 describe('kernel work counters', () => {
   it('counts im2col only where a conv expands its input', () => {
@@ -70,16 +76,17 @@ describe('kernel work counters', () => {
     const [e, p] = [kernelInfo(expand.n, expand.g), kernelInfo(project.n, project.g)];
     expect(e.x[F.tileMacs]).toBe(p.x[F.tileMacs]);
     expect(e.x[F.panelPasses]).toBe(p.x[F.panelPasses]);
-    expect(e.x[F.rowStrips]).toBe(1152 / 4);
-    expect(p.x[F.rowStrips]).toBe(192 / 4);
+    expect(e.x[F.rowStrips]).toBe(rowStrips(SGEMM, 1152));
+    expect(p.x[F.rowStrips]).toBe(rowStrips(SGEMM, 192));
+    expect(e.x[F.rowStrips]).toBeGreaterThanOrEqual(5 * p.x[F.rowStrips]);
   });
 
   it('runs a depthwise conv as one small SGEMM per channel', () => {
     const { g, n } = conv(24, 24, 10, 3, 24);
     const k = kernelInfo(n, g);
     expect(k.x[F.calls]).toBe(24);
-    // 100 output pixels padded to 112 (7 tiles of 16), M = 1, K = 9.
-    expect(k.x[F.tileMacs]).toBe(24 * 112 * 9);
+    // 100 output pixels in whole vectors (112 with AVX-512's 16 columns), M = 1, K = 9.
+    expect(k.x[F.tileMacs]).toBe(24 * columns(100) * 9);
     expect(k.keys.at(-1)).toBe('grouped');
   });
 
@@ -160,7 +167,7 @@ describe('kernel work counters', () => {
     expect(kernelInfo(gemv.n, gemv.g).x[F.streamElems]).toBe(768 * 768);
   });
 
-  it('runs a dense conv onto a 1×1 map as dot products: no packing, no 16-column tiles', () => {
+  it('runs a dense conv onto a 1×1 map as dot products: no packing, no column vectors', () => {
     // A squeeze-excite conv, 1152 → 48 channels on a 1×1 map: MLAS' column-vector case.
     const se = kernelInfo(conv(1152, 48, 1, 1).n, conv(1152, 48, 1, 1).g);
     expect(se.x[F.tileMacs]).toBe(48 * 1152);
@@ -168,9 +175,9 @@ describe('kernel work counters', () => {
     expect(se.x[F.packElems]).toBe(0);
     expect(se.x[F.panelPasses]).toBe(0);
     expect(se.x[F.rowStrips]).toBe(0);
-    // On a 2×2 map it is an SGEMM again: N = 4 padded to a 16-column tile, B packed.
+    // On a 2×2 map it is an SGEMM again: N = 4 padded to a whole vector, B packed.
     const small = kernelInfo(conv(1152, 48, 2, 1).n, conv(1152, 48, 2, 1).g);
-    expect(small.x[F.tileMacs]).toBe(48 * 16 * 1152);
+    expect(small.x[F.tileMacs]).toBe(48 * columns(4) * 1152);
     expect(small.x[F.packElems]).toBe(1152 * 4);
   });
 
