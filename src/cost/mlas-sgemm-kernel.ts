@@ -12,17 +12,18 @@ import type { SimdLevel } from '../hardware/cpu-simd.js';
 export interface SgemmKernel {
   /** Columns of C in one vector register: a product's N is worked in whole vectors. */
   readonly vectorColumns: number;
-  /** Strip heights the kernel takes while that many rows remain, tallest first. */
+  /**
+   * Strip heights the kernel takes while that many rows remain, tallest first; a last part shorter
+   * than the smallest runs as one strip.
+   */
   readonly stripRows: readonly number[];
-  /** Whether a last part shorter than the smallest strip height runs as one strip (else row by row). */
-  readonly restInOneStrip: boolean;
 }
 
 const KERNELS: Record<SimdLevel, SgemmKernel> = {
-  avx512f: { vectorColumns: 16, stripRows: [12, 6], restInOneStrip: true },
-  fma3: { vectorColumns: 8, stripRows: [6], restInOneStrip: true },
-  avx: { vectorColumns: 8, stripRows: [4, 2, 1], restInOneStrip: false },
-  other: { vectorColumns: 8, stripRows: [6], restInOneStrip: true },
+  avx512f: { vectorColumns: 16, stripRows: [12, 6] },
+  fma3: { vectorColumns: 8, stripRows: [6] },
+  avx: { vectorColumns: 8, stripRows: [4, 2, 1] },
+  other: { vectorColumns: 8, stripRows: [6] },
 };
 
 export function sgemmKernelFor(simd: SimdLevel): SgemmKernel {
@@ -38,6 +39,5 @@ export function rowStrips(kernel: SgemmKernel, m: number): number {
     strips += taken;
     rest -= taken * rows;
   }
-  if (rest > 0) strips += kernel.restInOneStrip ? 1 : rest;
-  return strips;
+  return rest > 0 ? strips + 1 : strips;
 }
