@@ -113,11 +113,10 @@ export function calibrateHost(
   if (byThreads.size === 0) throw new Error('calibrateHost: no profiles');
 
   const samplesByThreads = new Map<number, Sample[]>();
-  for (const [t, models] of byThreads)
-    samplesByThreads.set(
-      t,
-      models.flatMap((d) => samplesOf(d, t)),
-    );
+  for (const [t, models] of byThreads) {
+    const samples = models.flatMap((d) => samplesOf(d, t));
+    samplesByThreads.set(t, samples);
+  }
   // The peak the curves are shares of must bound what the profiled ops reached: large convs and
   // MatMuls beat the 1024³ MatMul micro-benchmark here by up to ~20% (other blockings, a quieter
   // moment), and an efficiency above 1 would be clamped, over-predicting exactly the ops that
