@@ -27,7 +27,7 @@ import { hostCpuCaches } from '../hardware/cpu-caches.js';
 import { hostSimd } from '../hardware/cpu-simd.js';
 import { rowStrips, sgemmKernelFor } from './mlas-sgemm-kernel.js';
 import { convSplit, gemmSplit, type DenseSplit } from './mlas-threading.js';
-import { INDEXING_OPS, kernelTouches, memoryTouches, VIEW_OPS, type FarTouches } from './ort-memory-plan.js';
+import { INDEXING_OPS, memoryTouches, VIEW_OPS, type FarTouches } from './ort-memory-plan.js';
 import { nodeInfo, type NodeInfo } from './roofline.js';
 
 /** Feature names, in vector order (a fitted model stores its coefficients in this order). */
@@ -789,4 +789,25 @@ function kernelsOf(node: Node): Node[] | undefined {
     { ...node, id: `${node.id}#hardsigmoid`, op: 'HardSigmoid', attrs: { alpha: 1 / 6, beta: 0.5 } },
     { ...node, id: `${node.id}#mul`, op: 'Mul', inputs: [x, y], attrs: {} },
   ];
+}
+
+/**
+ * memoryTouches (ort-memory-plan.ts) for the node a kernel belongs to, and for the parts ortKernels
+ * splits a node into (kernelsOf's `id#part` ids).
+ */
+export function kernelTouches(
+  touches: ReadonlyMap<string, FarTouches>,
+  kernel: Pick<Node, 'id'>,
+): FarTouches | undefined {
+  const hash = kernel.id.indexOf('#');
+  if (hash < 0) return touches.get(kernel.id);
+  const whole = touches.get(kernel.id.slice(0, hash));
+  if (!whole) return undefined;
+  const part = kernel.id.slice(hash + 1);
+  // A node run as two kernels: the first reads what the node reads, the last writes what it writes
+  // (a fused activation over the base kernel's fresh output touches nothing far).
+  if (part === 'base') return whole;
+  if (part === 'hardsigmoid') return { ...whole, writeFarBytes: 0, writeDramBytes: 0 };
+  if (part === 'mul') return { ...whole, readFarBytes: 0, readDramBytes: 0 };
+  return undefined;
 }

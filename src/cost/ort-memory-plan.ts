@@ -19,7 +19,7 @@
 //   the live ones that fits it, else after the highest live one, sizes rounded up to 64 bytes.
 // Graph inputs are the caller's buffers, graph outputs are allocated afresh each run outside the block,
 // weights each lie apart.
-import type { Graph, Node } from '../graph/types.js';
+import type { Graph } from '../graph/types.js';
 import { tensorBytes } from '../graph/types.js';
 
 /** Bytes a kernel read and wrote whose pages the run last touched at least this far back. */
@@ -288,22 +288,4 @@ export function memoryTouches(graph: Graph, farBytes: number, llcBytes: number):
     }
   });
   return touches;
-}
-
-/** memoryTouches for the node of `graph` a kernel belongs to (ortKernels' `id#part` kernels too). */
-export function kernelTouches(
-  touches: ReadonlyMap<string, FarTouches>,
-  kernel: Pick<Node, 'id'>,
-): FarTouches | undefined {
-  const hash = kernel.id.indexOf('#');
-  if (hash < 0) return touches.get(kernel.id);
-  const whole = touches.get(kernel.id.slice(0, hash));
-  if (!whole) return undefined;
-  const part = kernel.id.slice(hash + 1);
-  // A node run as two kernels: the first reads what the node reads, the last writes what it writes
-  // (a fused activation over the base kernel's fresh output touches nothing far).
-  if (part === 'base') return whole;
-  if (part === 'hardsigmoid') return { ...whole, writeFarBytes: 0, writeDramBytes: 0 };
-  if (part === 'mul') return { ...whole, readFarBytes: 0, readDramBytes: 0 };
-  return undefined;
 }

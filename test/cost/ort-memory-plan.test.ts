@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activationOffsets, kernelTouches, memoryTouches } from '../../src/cost/ort-memory-plan.js';
+import { kernelTouches } from '../../src/cost/host-kernel-features.js';
+import { activationOffsets, memoryTouches } from '../../src/cost/ort-memory-plan.js';
 import { FEATURE_INDEX, kernelInfo } from '../../src/cost/host-kernel-features.js';
 import type { Graph, TensorInfo } from '../../src/graph/types.js';
 
